@@ -1,0 +1,26 @@
+# The two commands of the README. Everything else is in scripts/ and CMakePresets.json.
+.PHONY: run test setup build build-asan clean
+
+JOBS ?= $(shell nproc)
+
+setup:
+	scripts/setup.sh
+
+build: setup
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+build-asan: setup
+	cmake --preset asan-ubsan >/dev/null
+	cmake --build --preset asan-ubsan -j $(JOBS)
+
+run: build
+	scripts/run-demo.sh
+
+test: build build-asan
+	ctest --preset release -j $(JOBS)
+	ctest --preset asan-ubsan -j $(JOBS)
+	scripts/test-extra.sh
+
+clean:
+	rm -rf build

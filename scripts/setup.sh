@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what volmacht needs to build, test and run, on Debian 12 as root. Idempotent: asks
+# apt-get only for packages that are missing, so a second run is quick and offline-safe.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git curl ca-certificates openssl
+  clang-14 libclang-rt-14-dev
+  libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
+  libssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libhpdf-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  poppler-utils nginx-light wrk nodejs npm
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages: ${missing[*]} (run as root, or install them)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Test tooling from npm (spectral for the OpenAPI lint), pinned by package-lock.json.
+if [ -f package-lock.json ] && [ ! -d node_modules ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,67 @@
+// Result<T> and Error: how every failure that input or the environment can cause is reported.
+//
+//   Result<Bsn> b = Bsn::Parse(text);
+//   if (!b) return std::unexpected(b.error());
+//
+// Error codes are few and protocol-neutral; each adapter maps them to its protocol in one
+// place (HTTP status + problem+json in src/api, SOAP Fault, SAML status). Exceptions are
+// only for start-up and programming errors.
+#pragma once
+
+#include <expected>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace volmacht {
+
+enum class ErrorCode {
+  kInvalidArgument,   // input malformed or breaks a rule of the input format (-> 400)
+  kRuleViolation,     // well-formed but refused by a domain rule (-> 422)
+  kNotFound,          // no such thing, or the caller may not know it exists (-> 404)
+  kForbidden,         // caller is known but may not do this (-> 403)
+  kConflict,          // state changed underneath, duplicate, wrong state (-> 409)
+  kTooLarge,          // input over its size limit (-> 413)
+  kLocked,            // too many wrong activation codes (-> 423)
+  kUnavailable,       // a dependency (register, disk) is down (-> 503)
+  kBadGateway,        // a dependency answered nonsense (-> 502)
+  kInternal,          // a bug or an unexpected environment failure (-> 500)
+};
+
+// One invalid input field, reported back to the caller (problem+json invalidParams).
+struct InvalidParam {
+  std::string name;    // JSON path-ish name of the field, e.g. "vertegenwoordigde.bsn"
+  std::string code;    // stable machine code, e.g. "bsn.elfproef"
+  std::string reason;  // human readable, Dutch
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;                // human readable; never contains a BSN
+  std::vector<InvalidParam> params;   // optional details for kInvalidArgument/kRuleViolation
+
+  static Error Invalid(std::string msg, std::vector<InvalidParam> p = {}) {
+    return {ErrorCode::kInvalidArgument, std::move(msg), std::move(p)};
+  }
+  static Error Rule(std::string msg, std::vector<InvalidParam> p = {}) {
+    return {ErrorCode::kRuleViolation, std::move(msg), std::move(p)};
+  }
+  static Error NotFound(std::string msg) { return {ErrorCode::kNotFound, std::move(msg), {}}; }
+  static Error Forbidden(std::string msg) { return {ErrorCode::kForbidden, std::move(msg), {}}; }
+  static Error Conflict(std::string msg) { return {ErrorCode::kConflict, std::move(msg), {}}; }
+  static Error TooLarge(std::string msg) { return {ErrorCode::kTooLarge, std::move(msg), {}}; }
+  static Error Locked(std::string msg) { return {ErrorCode::kLocked, std::move(msg), {}}; }
+  static Error Unavailable(std::string msg) {
+    return {ErrorCode::kUnavailable, std::move(msg), {}};
+  }
+  static Error BadGateway(std::string msg) { return {ErrorCode::kBadGateway, std::move(msg), {}}; }
+  static Error Internal(std::string msg) { return {ErrorCode::kInternal, std::move(msg), {}}; }
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+
+// Shorthand for `return Fail(Error::Invalid(...));` in functions returning Result<T>.
+inline std::unexpected<Error> Fail(Error e) { return std::unexpected<Error>(std::move(e)); }
+
+}  // namespace volmacht

@@ -1,0 +1,52 @@
+// The service catalogue of DOMAIN.md section 4: providers, their delegable services, and
+// service sets. Plain data; validation of admin input lives in src/service.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/uuid.h"
+#include "domain/identifiers.h"
+
+namespace volmacht {
+
+struct Provider {
+  Oin oin;
+  std::string name;
+  std::string contact;          // e-mail or phone of the provider's contact
+  std::string certificate_pem;  // the provider's certificate (PKIoverheid; test CA in dev)
+  bool counter_addendum = false;  // signed the counter-module addendum
+  bool active = true;
+};
+
+enum class AgentType { kCitizen, kOrganisation, kBoth, kNone };
+std::string_view AgentTypeName(AgentType t);  // "CITIZEN", ...
+[[nodiscard]] Result<AgentType> ParseAgentType(std::string_view s);
+
+struct Service {
+  Uuid id;
+  Oin provider;
+  std::string name_nl, name_en;
+  std::string description_nl, description_en;
+  AgentType agent_type = AgentType::kBoth;
+  Loa min_loa = Loa::kMidden;
+  int request_validity_days = 21;
+  int max_mandate_years = 5;
+  bool counter_direct_allowed = false;
+  bool survivor_allowed = false;
+  std::optional<Date> active_from;   // inclusive
+  std::optional<Date> active_until;  // inclusive
+  int position = 0;                  // display order
+
+  bool ActiveOn(Date today) const;
+};
+
+struct ServiceSet {
+  Uuid id;
+  std::string name_nl, name_en;
+  std::vector<Uuid> services;
+};
+
+}  // namespace volmacht
