@@ -139,6 +139,14 @@ class Store {
   // crash is acceptable).
   [[nodiscard]] virtual Result<void> RecordUses(const std::vector<MandateUse>& uses) = 0;
   [[nodiscard]] virtual Result<std::vector<MandateUse>> UsesOfMandate(const Uuid& id) = 0;
+
+  // Called by the writer thread after each group's transaction is durable and before any
+  // caller of that group is answered, once per committed batch, in commit (seq) order.
+  // Used to keep in-memory views (the verification index, the catalogue) exactly as fresh as
+  // the acknowledged writes. The observer must not call Commit and must not throw.
+  // Set it before the first Commit.
+  using CommitObserver = std::function<void(const WriteBatch& batch, uint64_t last_seq)>;
+  virtual void SetCommitObserver(CommitObserver observer) = 0;
 };
 
 }  // namespace volmacht

@@ -1,0 +1,201 @@
+// MandateService: the use cases of volmacht (DOMAIN.md sections 5-7). Every adapter (REST,
+// SOAP, web, SAML, OIDC, counter, CLI) calls these and nothing else; each use case decides
+// whether the Caller may do it, gathers the facts (register, store), lets the domain decide,
+// and commits the change, its event and its letters in one durable transaction.
+//
+// Errors (Result): kInvalidArgument/kRuleViolation with InvalidParams for bad input or a
+// broken rule; kNotFound when the mandate does not exist OR the caller may not know of it
+// (never reveal existence); kForbidden when the caller is known but acts outside its rights
+// (e.g. a provider naming another provider's service); kConflict for wrong state or a
+// concurrent change; kLocked for a locked activation code; kUnavailable/kBadGateway when the
+// register or the disk fails (then nothing was written).
+//
+// Writes return the event sequence number they produced (`seq`); Verify accepts it back as
+// `min_seq` to demand at-least-as-fresh data.
+//
+// Thread-safety: all methods are thread-safe. Write use cases block on the durable commit:
+// call them from worker threads (http Mode::kBlocking). Verify and ForWhom never touch the
+// store or the register and never block: call them from I/O threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "common/uuid.h"
+#include "domain/catalogue.h"
+#include "domain/mandate.h"
+#include "domain/person.h"
+#include "registry/person_registry.h"
+#include "service/caller.h"
+#include "service/verification_index.h"
+#include "store/store.h"
+
+namespace volmacht {
+
+struct ServiceConfig {
+  std::string code_key;  // secret key for activation-code HMACs (>= 32 bytes)
+};
+
+// ----- Inputs -----
+struct GrantRequest {            // flow A: the principal (caller) grants
+  std::vector<Uuid> services;    // and/or
+  std::optional<Uuid> service_set;
+  std::optional<Date> start;     // default today
+  Date end;
+  std::optional<Party> agent;    // optional named agent (person or organisation)
+  std::optional<Date> agent_birth;  // required when agent is a person
+};
+
+struct AskRequest {              // flow B: the agent (caller) asks
+  Bsn principal;
+  Date principal_birth;          // checked against the register
+  std::vector<Uuid> services;
+  std::optional<Uuid> service_set;
+  std::optional<Date> start;
+  Date end;
+};
+
+struct DirectRequest {           // DIRECT: citizen to the provider itself (IF-SI-10 / counter)
+  Bsn principal;                 // for kProviderForCitizen must equal caller.bsn
+  std::vector<Uuid> services;
+  std::optional<Date> start;
+  Date end;
+  std::optional<Evidence> evidence;  // required at the counter
+};
+
+struct SurvivorRequest {         // SURVIVOR: registered by a clerk
+  Bsn deceased;
+  Party survivor;
+  std::vector<Uuid> services;
+  std::optional<Date> start;
+  Date end;
+  Evidence evidence;
+};
+
+struct RestrictRequest {
+  std::vector<Uuid> services;    // the services to keep (subset)
+  Date end;                      // the new end date (<= current)
+};
+
+// ----- Outputs -----
+struct PartyView {
+  Party party;
+  std::string name;  // from the register for persons ("" when unknown)
+};
+
+struct MandateView {
+  Mandate mandate;                    // the effective state applied
+  PartyView principal;
+  std::optional<PartyView> agent;
+  std::vector<Service> services;      // catalogue entries (for a provider: only its own)
+};
+
+struct WriteResult {
+  MandateView mandate;
+  uint64_t seq = 0;
+  std::string activation_code;  // only for Grant (flow A): shown once, formatted XXXX-XXXX-XXXX
+};
+
+struct ActivationPreview {
+  Uuid mandate_id;
+  PartyView principal;
+  PartyView agent;
+  std::vector<Service> services;
+  Date start, end;
+};
+
+struct VerifyQuery {
+  Party agent;
+  Bsn principal;
+  Uuid service;
+  Loa loa = Loa::kMidden;
+  uint64_t min_seq = 0;
+};
+
+struct VerifyAnswer {
+  bool allowed = false;
+  std::optional<Uuid> mandate;  // set only when allowed
+};
+
+struct ForWhomEntry {
+  Bsn principal;
+  Uuid mandate;
+};
+
+class MandateService {
+ public:
+  // Loads the catalogue and builds the verification index from the store. Registers itself
+  // as the store's commit observer. Errors: kUnavailable when the store cannot be read.
+  [[nodiscard]] static Result<std::unique_ptr<MandateService>> Create(Store& store,
+                                                                      PersonRegistry& registry,
+                                                                      const Clock& clock,
+                                                                      ServiceConfig cfg);
+  ~MandateService();
+
+  // --- Catalogue (Caller::kAdmin only) ---
+  [[nodiscard]] Result<uint64_t> PutProvider(const Caller& c, const Provider& p);
+  [[nodiscard]] Result<uint64_t> PutService(const Caller& c, const Service& s);
+  [[nodiscard]] Result<uint64_t> PutServiceSet(const Caller& c, const ServiceSet& s);
+  std::vector<Provider> Providers() const;
+  std::vector<Service> Services() const;           // all, sorted by provider, position
+  std::vector<ServiceSet> ServiceSets() const;
+  std::optional<Provider> FindProvider(const Oin& oin) const;
+  std::optional<Service> FindService(const Uuid& id) const;
+
+  // --- Voluntary mandates ---
+  [[nodiscard]] Result<WriteResult> Grant(const Caller& c, const GrantRequest& r);
+  [[nodiscard]] Result<WriteResult> Ask(const Caller& c, const AskRequest& r);
+  // Activation with a code, for the agent (caller). Both steps identify the request by the
+  // principal's BSN and the code. A wrong code counts as a wrong try on the caller's open
+  // requests from that principal; the fifth locks them (kLocked).
+  [[nodiscard]] Result<ActivationPreview> PreviewActivation(const Caller& c, const Bsn& principal,
+                                                            std::string_view code);
+  [[nodiscard]] Result<WriteResult> Activate(const Caller& c, const Bsn& principal,
+                                             std::string_view code);
+  [[nodiscard]] Result<WriteResult> Approve(const Caller& c, const Uuid& id);   // principal
+  [[nodiscard]] Result<WriteResult> Decline(const Caller& c, const Uuid& id);   // other party
+  [[nodiscard]] Result<WriteResult> Withdraw(const Caller& c, const Uuid& id);  // initiator
+  [[nodiscard]] Result<WriteResult> Revoke(const Caller& c, const Uuid& id);
+  [[nodiscard]] Result<WriteResult> Restrict(const Caller& c, const Uuid& id,
+                                             const RestrictRequest& r);
+
+  // --- Provider / counter kinds ---
+  [[nodiscard]] Result<WriteResult> CreateDirect(const Caller& c, const DirectRequest& r);
+  [[nodiscard]] Result<WriteResult> CreateSurvivor(const Caller& c, const SurvivorRequest& r);
+
+  // --- Reading ---
+  [[nodiscard]] Result<std::vector<MandateView>> ListGiven(const Caller& c);     // as principal
+  [[nodiscard]] Result<std::vector<MandateView>> ListReceived(const Caller& c);  // as agent
+  [[nodiscard]] Result<MandateView> Details(const Caller& c, const Uuid& id);
+  [[nodiscard]] Result<std::vector<EventRecord>> History(const Caller& c, const Uuid& id);
+
+  // --- Verification (hot path: in-memory only, never blocks) ---
+  // Caller must be kProvider/kProviderForCitizen; the service must belong to that provider
+  // (else kForbidden). kUnavailable when min_seq is newer than the index.
+  [[nodiscard]] Result<VerifyAnswer> Verify(const Caller& c, const VerifyQuery& q);
+  [[nodiscard]] Result<std::vector<ForWhomEntry>> ForWhom(const Caller& c, const Party& agent,
+                                                          const Uuid& service, Loa loa);
+  // Records a use of a mandate (off the hot path: queued, flushed in batches).
+  void RecordUse(const MandateUse& use);
+
+  // --- Time ---
+  // Applies LAPSED/EXPIRED to everything due (also done lazily on every read). Returns the
+  // number of mandates changed.
+  [[nodiscard]] Result<int> Sweep();
+  // Flushes queued uses now (tests, shutdown).
+  void FlushUses();
+
+  uint64_t IndexSeq() const;
+
+ private:
+  struct Impl;
+  explicit MandateService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace volmacht
