@@ -8,8 +8,7 @@ namespace {
 
 constexpr std::string_view kSignOff = "Met vriendelijke groet,\nvolmacht \u2014 Machtigingsdienst";
 constexpr std::string_view kContact =
-    "Heeft u vragen? Bel ons gratis op 0800 - 0000, op werkdagen van 8.00 tot 17.00 uur. "
-    "Noem dan het kenmerk onderaan deze brief.";
+    "Heeft u vragen? Neem dan contact met ons op en noem het kenmerk onderaan deze brief.";
 
 // "• A\n• B" - one service per line; the renderer breaks lines at '\n'.
 std::string ServiceList(const std::vector<std::string>& service_names) {
@@ -21,8 +20,17 @@ std::string ServiceList(const std::vector<std::string>& service_names) {
   return list;
 }
 
+// A date inside a sentence, joined by no-break spaces so that a line never ends between
+// "13" and "december".
+std::string DateInText(Date d) {
+  std::string text = FormatDutchDate(d);
+  std::string out;
+  for (char c : text) out += c == ' ' ? std::string("\u00A0") : std::string(1, c);
+  return out;
+}
+
 std::string Period(Date start, Date end) {
-  return "van " + FormatDutchDate(start) + " tot en met " + FormatDutchDate(end);
+  return "van " + DateInText(start) + " tot en met " + DateInText(end);
 }
 
 void AddServices(const std::vector<std::string>& service_names,
@@ -64,12 +72,13 @@ LetterContent ActivationCodeLetter(const std::string& principal_name,
   p.push_back("Gaat u akkoord? Geef dan de machtigingscode hierboven aan " + agent_name +
               ". Of log zelf in bij volmacht en keur het verzoek daar goed. Dan hoeft u de code "
               "niet door te geven. De code is geldig tot en met " +
-              FormatDutchDate(code_valid_until) + ".");
-  p.push_back("Kent u dit verzoek niet, of wilt u het niet? Dan hoeft u niets te doen. Het "
-              "verzoek vervalt vanzelf op " +
-              FormatDutchDate(code_valid_until) +
-              ". Neem wel contact met ons op, zodat wij kunnen nagaan wie het verzoek heeft "
-              "gedaan.");
+              DateInText(code_valid_until) + ".");
+  p.push_back(
+      "Kent u dit verzoek niet, of wilt u het niet? Dan hoeft u niets te doen. Het "
+      "verzoek vervalt vanzelf op " +
+      DateInText(code_valid_until) +
+      ". Neem wel contact met ons op, zodat wij kunnen nagaan wie het verzoek heeft "
+      "gedaan.");
   p.push_back("Geef de code alleen aan " + agent_name +
               ". Wij vragen u nooit om de code door te geven per telefoon of e-mail.");
   p.push_back(std::string(kContact));
@@ -78,8 +87,8 @@ LetterContent ActivationCodeLetter(const std::string& principal_name,
 }
 
 LetterContent ActivationConfirmationLetter(const std::string& recipient_name,
-                                           const std::vector<std::string>& address_lines,
-                                           Date date, const std::string& other_party_name,
+                                           const std::vector<std::string>& address_lines, Date date,
+                                           const std::string& other_party_name,
                                            LetterRecipientRole recipient_role,
                                            const std::vector<std::string>& service_names,
                                            Date start, Date end, const std::string& reference) {
@@ -92,22 +101,25 @@ LetterContent ActivationConfirmationLetter(const std::string& recipient_name,
   std::vector<std::string>& p = c.paragraphs;
   p.push_back("Geachte heer/mevrouw,");
   if (recipient_role == LetterRecipientRole::kGemachtigde) {
-    p.push_back(other_party_name + " heeft u gemachtigd. U mag " + Period(start, end) +
-                " namens " + other_party_name + " de volgende zaken regelen:");
+    p.push_back(other_party_name + " heeft u gemachtigd. U mag " + Period(start, end) + " namens " +
+                other_party_name + " de volgende zaken regelen:");
   } else {
     p.push_back("U heeft " + other_party_name + " gemachtigd. " + other_party_name + " mag " +
                 Period(start, end) + " namens u de volgende zaken regelen:");
   }
   AddServices(service_names, &p);
   if (recipient_role == LetterRecipientRole::kGemachtigde) {
-    p.push_back("U kunt de machtiging gebruiken door in te loggen bij de organisatie waar u "
-                "iets wilt regelen en te kiezen voor wie u dat doet. U kunt de machtiging "
-                "altijd zelf stoppen door in te loggen bij volmacht.");
+    p.push_back(
+        "U kunt de machtiging gebruiken door in te loggen bij de organisatie waar u "
+        "iets wilt regelen en te kiezen voor wie u dat doet. U kunt de machtiging "
+        "altijd zelf stoppen door in te loggen bij volmacht.");
   } else {
-    p.push_back("U blijft zelf verantwoordelijk voor wat er namens u wordt geregeld. U kunt "
-                "de machtiging altijd intrekken door in te loggen bij volmacht.");
-    p.push_back("Heeft u deze machtiging niet gegeven? Trek de machtiging dan direct in en "
-                "neem contact met ons op.");
+    p.push_back(
+        "U blijft zelf verantwoordelijk voor wat er namens u wordt geregeld. U kunt "
+        "de machtiging altijd intrekken door in te loggen bij volmacht.");
+    p.push_back(
+        "Heeft u deze machtiging niet gegeven? Trek de machtiging dan direct in en "
+        "neem contact met ons op.");
   }
   p.push_back(std::string(kContact));
   p.push_back(std::string(kSignOff));
@@ -115,8 +127,8 @@ LetterContent ActivationConfirmationLetter(const std::string& recipient_name,
 }
 
 LetterContent RevocationConfirmationLetter(const std::string& recipient_name,
-                                           const std::vector<std::string>& address_lines,
-                                           Date date, const std::string& other_party_name,
+                                           const std::vector<std::string>& address_lines, Date date,
+                                           const std::string& other_party_name,
                                            const std::vector<std::string>& service_names,
                                            const std::string& reason_text,
                                            const std::string& reference) {

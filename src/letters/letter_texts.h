@@ -31,14 +31,11 @@ enum class LetterRecipientRole { kGemachtigde, kVertegenwoordigde };
 // for `service_names` from `start` through `end`. Explains: give `formatted_code` (shown large,
 // e.g. "ABCD-EFGH-JKLM") to the agent or log in and approve; if unknown, do nothing - the
 // request lapses on `code_valid_until` - and contact us.
-[[nodiscard]] LetterContent ActivationCodeLetter(const std::string& principal_name,
-                                                 const std::vector<std::string>& address_lines,
-                                                 Date date, const std::string& agent_name,
-                                                 const std::vector<std::string>& service_names,
-                                                 Date start, Date end,
-                                                 const std::string& formatted_code,
-                                                 Date code_valid_until,
-                                                 const std::string& reference);
+[[nodiscard]] LetterContent ActivationCodeLetter(
+    const std::string& principal_name, const std::vector<std::string>& address_lines, Date date,
+    const std::string& agent_name, const std::vector<std::string>& service_names, Date start,
+    Date end, const std::string& formatted_code, Date code_valid_until,
+    const std::string& reference);
 
 // The mandate between the recipient and `other_party_name` is now active. `recipient_role` is
 // the recipient's own role; the wording follows from it (who may act for whom).
