@@ -159,7 +159,7 @@ class MandateService {
                                              std::string_view code);
   [[nodiscard]] Result<WriteResult> Approve(const Caller& c, const Uuid& id);   // principal
   [[nodiscard]] Result<WriteResult> Decline(const Caller& c, const Uuid& id);   // other party
-  [[nodiscard]] Result<WriteResult> Withdraw(const Caller& c, const Uuid& id);  // initiator
+  [[nodiscard]] Result<WriteResult> Withdraw(const Caller& c, const Uuid& id);  // either party
   [[nodiscard]] Result<WriteResult> Revoke(const Caller& c, const Uuid& id);
   [[nodiscard]] Result<WriteResult> Restrict(const Caller& c, const Uuid& id,
                                              const RestrictRequest& r);
@@ -173,6 +173,11 @@ class MandateService {
   [[nodiscard]] Result<std::vector<MandateView>> ListReceived(const Caller& c);  // as agent
   [[nodiscard]] Result<MandateView> Details(const Caller& c, const Uuid& id);
   [[nodiscard]] Result<std::vector<EventRecord>> History(const Caller& c, const Uuid& id);
+  // Mandates of `principal` (the deceased, for SURVIVOR) that the caller may see: for a clerk
+  // or a provider its own DIRECT/SURVIVOR mandates (counter module: list, then revoke); for a
+  // citizen only when it is their own BSN (same as ListGiven). Added for the counter module.
+  [[nodiscard]] Result<std::vector<MandateView>> ListByPrincipal(const Caller& c,
+                                                                 const Bsn& principal);
 
   // --- Verification (hot path: in-memory only, never blocks) ---
   // Caller must be kProvider/kProviderForCitizen; the service must belong to that provider
