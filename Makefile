@@ -20,7 +20,6 @@ run: build
 test: build build-asan
 	ctest --preset release -j $(JOBS)
 	ctest --preset asan-ubsan -j $(JOBS)
-	scripts/test-extra.sh
 
 clean:
 	rm -rf build

@@ -150,7 +150,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   cfg.tls_config.key_file = CertsDir(g) + "/server-key.pem";
   cfg.tls_config.client_ca_file = CertsDir(g) + "/ca.pem";
   http::HttpServer server(cfg);
-  RegisterRestApi(server, service, (*env)->clock);
+  api::RegisterRestApi(server, service, (*env)->clock);
   try {
     server.Start();
   } catch (const std::exception& e) {

@@ -57,10 +57,12 @@ const std::vector<DemoProvider>& DemoProviders() {
 
 const std::vector<DemoIdentity>& DemoIdentities() {
   static const std::vector<DemoIdentity> kIds = {
-      {DEMO_PRINCIPAL_1, DEMO_PRINCIPAL_1_NAME, "principal: has given an ACTIVE mandate"},
-      {DEMO_AGENT_1, DEMO_AGENT_1_NAME, "agent: may act for the principal above"},
-      {DEMO_PRINCIPAL_2, DEMO_PRINCIPAL_2_NAME, "principal for flow B (ask, letter, activate)"},
-      {DEMO_AGENT_2, DEMO_AGENT_2_NAME, "agent for flow B"},
+      {"999900043", "Willem Hendrik Visser", "principal: has given an ACTIVE mandate"},
+      {"999900018", "Pieter Jan van den Berg", "agent: may act for Willem Visser"},
+      {"999900006", "Anna Maria de Vries", "principal for flow B (ask, letter, activate)"},
+      {"999900031", "Sophie Bakker", "agent for flow B"},
+      {"999900080", "Noah de Vries", "a minor: refused as principal or agent"},
+      {"999900134", "Cornelis de Jong", "deceased: for survivors' mandates"},
   };
   return kIds;
 }
@@ -92,13 +94,13 @@ Result<void> SeedDemo(MandateService& service, const std::string& certs_dir) {
 
   // One ACTIVE mandate made the way citizens make it: the principal grants (flow A), the
   // agent activates with the code.
-  Bsn principal = BsnOf(DEMO_PRINCIPAL_1);
-  Bsn agent = BsnOf(DEMO_AGENT_1);
+  Bsn principal = BsnOf(DemoIdentities()[0].bsn);
+  Bsn agent = BsnOf(DemoIdentities()[1].bsn);
   GrantRequest grant;
   grant.service_set = Id(kSetFinancien);
   grant.end = Date(std::chrono::year(2030) / 12 / 31);
   grant.agent = Party::Person(agent);
-  grant.agent_birth = DEMO_AGENT_1_BIRTH;
+  grant.agent_birth = Date(std::chrono::year(1979) / 9 / 30);
   auto granted = service.Grant(Caller::Citizen(principal, Channel::kWeb), grant);
   if (!granted) return std::unexpected(granted.error());
   auto activated = service.Activate(Caller::Citizen(agent, Channel::kWeb), principal,
