@@ -9,8 +9,11 @@ PACKAGES=(
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libhpdf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  poppler-utils nginx-light wrk nodejs npm
+  poppler-utils nginx-light wrk
 )
+# Node.js and npm (test tooling only): this machine kind ships its own; take Debian's only
+# when there is none (Debian's npm conflicts with a separately installed Node.js).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

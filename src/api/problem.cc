@@ -72,7 +72,6 @@ http::Response Build(int status, std::string_view slug, std::string_view title,
   r.content_type = "application/problem+json";
   // Messages are ours, but replace rather than throw on a stray invalid UTF-8 byte.
   r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  AddVersionHeader(r);
   if (status == 503) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
@@ -96,6 +95,5 @@ http::Response ProblemResponse(int status, std::string_view title, std::string_v
   return Build(status, SlugForStatus(status), title, detail, nullptr);
 }
 
-void AddVersionHeader(http::Response& r) { r.headers.emplace_back("API-Version", kApiVersion); }
 
 }  // namespace volmacht::api

@@ -29,7 +29,4 @@ http::Response ErrorResponse(const Error& e);
 // A problem+json response for protocol-level refusals that have no ErrorCode (401, 415).
 http::Response ProblemResponse(int status, std::string_view title, std::string_view detail);
 
-// Adds the API-Version header (every response of the API carries it).
-void AddVersionHeader(http::Response& r);
-
 }  // namespace volmacht::api

@@ -269,17 +269,6 @@ Result<Uuid> PathId(const Request& req) {
   return *id;
 }
 
-// Every response of the API carries API-Version, whatever the handler returned.
-http::Handler Versioned(std::function<Response(const Request&)> f) {
-  return [f = std::move(f)](const Request& req) {
-    Response r = f(req);
-    bool has = std::any_of(r.headers.begin(), r.headers.end(),
-                           [](const auto& h) { return h.first == "API-Version"; });
-    if (!has) AddVersionHeader(r);
-    return r;
-  };
-}
-
 class Api {
  public:
   explicit Api(MandateService& service) : service_(service) {}
@@ -289,7 +278,7 @@ class Api {
     auto route = [&](std::string method, std::string_view path, http::Mode mode,
                      Response (Api::*fn)(const Request&)) {
       server.Route(std::move(method), std::string(kBasePath) + std::string(path), mode,
-                   Versioned([self, fn](const Request& req) { return ((*self).*fn)(req); }));
+                   [self, fn](const Request& req) { return ((*self).*fn)(req); });
     };
     using http::Mode;
     route("GET", "/openapi.json", Mode::kInline, &Api::GetOpenApi);
@@ -529,6 +518,10 @@ class Api {
 
 // The clock is part of the entry point's contract, but every time rule (today, lapse, expiry)
 // lives in the service, which has its own; the adapter itself needs no time today.
+std::vector<std::pair<std::string, std::string>> DefaultHeaders() {
+  return {{"API-Version", std::string(kApiVersion)}};
+}
+
 void RegisterRestApi(http::HttpServer& server, MandateService& service, const Clock& /*clock*/) {
   Api::Register(std::make_shared<Api>(service), server);
 }

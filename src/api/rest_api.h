@@ -25,6 +25,10 @@ namespace volmacht::api {
 
 inline constexpr std::string_view kBasePath = "/api/v1";
 
+// Headers every response of the API carries (API-Version), also the server's own 404/405/413:
+// put them in http::ServerConfig::default_headers of the server the API is registered on.
+std::vector<std::pair<std::string, std::string>> DefaultHeaders();
+
 // Registers every /api/v1 route on the server. The service must outlive the server.
 void RegisterRestApi(http::HttpServer& server, MandateService& service, const Clock& clock);
 

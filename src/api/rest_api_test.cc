@@ -126,6 +126,7 @@ class RestApiTest : public ::testing::Test {
     cfg.tls_config.cert_file = P("server.pem");
     cfg.tls_config.key_file = P("server-key.pem");
     cfg.tls_config.client_ca_file = P("ca.pem");
+    cfg.default_headers = DefaultHeaders();
     server_ = std::make_unique<http::HttpServer>(cfg);
     RegisterRestApi(*server_, *service_, clock_);
     server_->Start();
@@ -536,6 +537,16 @@ TEST_F(RestApiTest, BodyOver64KiBIs413) {
   Reply r = Send("POST", "/api/v1/machtigingen", big);
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.content_type, "application/problem+json");
+  EXPECT_EQ(r.api_version, "1.0.0");  // made by the server, before any handler
+}
+
+TEST_F(RestApiTest, ServerMadeErrorsCarryApiVersion) {
+  Reply unknown = Send("POST", "/api/v1/bestaat-niet", "{}");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.api_version, "1.0.0");
+  Reply wrong_method = Send("GET", "/api/v1/verificaties", "");
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.api_version, "1.0.0");
 }
 
 TEST_F(RestApiTest, WrongTypesAndUnknownFieldsAre400) {

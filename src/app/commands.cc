@@ -149,6 +149,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   cfg.tls_config.cert_file = CertsDir(g) + "/server.pem";
   cfg.tls_config.key_file = CertsDir(g) + "/server-key.pem";
   cfg.tls_config.client_ca_file = CertsDir(g) + "/ca.pem";
+  cfg.default_headers = api::DefaultHeaders();
   http::HttpServer server(cfg);
   api::RegisterRestApi(server, service, (*env)->clock);
   try {

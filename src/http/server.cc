@@ -532,6 +532,9 @@ bhttp::response<bhttp::string_body> HttpServer::Impl::Build(Response r, unsigned
     res.set(bhttp::field::content_type, r.content_type);
   }
   for (auto& [k, v] : r.headers) res.insert(k, v);
+  for (const auto& [k, v] : cfg.default_headers) {
+    if (res.find(k) == res.end()) res.insert(k, v);
+  }
   res.body() = std::move(r.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();

@@ -61,6 +61,9 @@ struct ServerConfig {
   bool tls = false;
   TlsConfig tls_config;
   std::string server_header = "volmacht";
+  // Added to every response, including those the server makes itself (404, 405, 413, 431),
+  // unless the handler set the same header.
+  std::vector<std::pair<std::string, std::string>> default_headers;
 };
 
 class HttpServer {

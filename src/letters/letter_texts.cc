@@ -75,7 +75,7 @@ LetterContent ActivationCodeLetter(const std::string& principal_name,
               DateInText(code_valid_until) + ".");
   p.push_back(
       "Kent u dit verzoek niet, of wilt u het niet? Dan hoeft u niets te doen. Het "
-      "verzoek vervalt vanzelf op " +
+      "verzoek vervalt vanzelf na " +
       DateInText(code_valid_until) +
       ". Neem wel contact met ons op, zodat wij kunnen nagaan wie het verzoek heeft "
       "gedaan.");

@@ -186,7 +186,7 @@ TEST(LetterTextsTest, ActivationCodeLetterExplainsWhatToDo) {
   EXPECT_NE(all.find("van 1 januari 2027 tot en met 31 december 2027"), std::string::npos);
   EXPECT_NE(all.find("log zelf in"), std::string::npos);
   EXPECT_NE(all.find("niets te doen"), std::string::npos);
-  EXPECT_NE(all.find("vervalt vanzelf op 13 december 2026"), std::string::npos);
+  EXPECT_NE(all.find("vervalt vanzelf na 13 december 2026"), std::string::npos);
   EXPECT_NE(all.find("contact met ons op"), std::string::npos);
   EXPECT_FALSE(HasNineDigitRun(c));
 }
@@ -323,7 +323,7 @@ TEST(RenderLetterPdfTest, ActivationLetterShowsRecipientDateAndCode) {
   EXPECT_NE(text.find("K7PX-M9QD-4HRW"), std::string::npos);
   const std::string flat = Squeeze(text);
   EXPECT_NE(flat.find("Jürgen ’t Hoëlaar"), std::string::npos);
-  EXPECT_NE(flat.find("vervalt vanzelf op 13 december 2026"), std::string::npos);
+  EXPECT_NE(flat.find("vervalt vanzelf na 13 december 2026"), std::string::npos);
   EXPECT_NE(flat.find("Kenmerk 5f0c7a2e-1b3d-4c5e-9f60-7182a3b4c5d6"), std::string::npos);
   EXPECT_NE(flat.find("Pagina 1 van 1"), std::string::npos);
   EXPECT_EQ(PdfPages(path), 1);
