@@ -13,23 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "domain/identifiers.h"
 #include "domain/mandate.h"
+#include "synthetic_bsns.h"
 #include "store/sqlite_store.h"
 
 using namespace volmacht;
-
-namespace {
-std::vector<Bsn> SyntheticBsns(size_t n, long first) {
-  std::vector<Bsn> out;
-  char buf[16];
-  for (long v = first; out.size() < n; ++v) {
-    std::snprintf(buf, sizeof buf, "%09ld", v);
-    if (auto b = Bsn::Parse(buf)) out.push_back(*b);
-  }
-  return out;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 5) {
@@ -43,8 +31,8 @@ int main(int argc, char** argv) {
   if (!service) return std::fprintf(stderr, "bad service uuid\n"), 1;
   size_t count = std::stoul(argv[3]);
   size_t agents_n = count / 5 + 1;
-  std::vector<Bsn> principals = SyntheticBsns(count, 100000000);
-  std::vector<Bsn> agents = SyntheticBsns(agents_n, 700000000);
+  std::vector<Bsn> principals = bench::SyntheticBsns(count, 100000000);
+  std::vector<Bsn> agents = bench::SyntheticBsns(agents_n, 700000000);
   Date today = clock.Today();
   Date end = Date(std::chrono::sys_days(today) + std::chrono::days(4 * 365));
   Timestamp now = clock.Now();

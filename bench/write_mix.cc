@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "service/mandate_service.h"
+#include "synthetic_bsns.h"
 #include "store/sqlite_store.h"
 
 using namespace volmacht;
@@ -37,16 +38,6 @@ class SyntheticRegistry : public PersonRegistry {
     return p;
   }
 };
-
-std::vector<Bsn> SyntheticBsns(size_t n, long first) {
-  std::vector<Bsn> out;
-  char buf[16];
-  for (long v = first; out.size() < n; ++v) {
-    std::snprintf(buf, sizeof buf, "%09ld", v);
-    if (auto b = Bsn::Parse(buf)) out.push_back(*b);
-  }
-  return out;
-}
 
 double Pct(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -79,7 +70,7 @@ int main(int argc, char** argv) {
   s.name_nl = s.name_en = "Bench";
   if (!service.PutService(Caller::Admin(), s)) return 1;
 
-  std::vector<Bsn> people = SyntheticBsns(static_cast<size_t>(threads) * 20000, 100000000);
+  std::vector<Bsn> people = bench::SyntheticBsns(static_cast<size_t>(threads) * 20000, 100000000);
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::vector<double> ask_ms, approve_ms, revoke_ms;

@@ -10,6 +10,8 @@ PACKAGES=(
   libssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libhpdf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   poppler-utils nginx-light wrk
+  liblasso3-dev xmlsec1 libxmlsec1-dev libxml2-dev libglib2.0-dev python3-pysaml2 python3-lasso
+  chromium python3-requests
 )
 # Node.js and npm (test tooling only): this machine kind ships its own; take Debian's only
 # when there is none (Debian's npm conflicts with a separately installed Node.js).

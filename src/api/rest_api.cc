@@ -1,4 +1,5 @@
 #include "api/rest_api.h"
+#include "http/syntax.h"
 
 #include <algorithm>
 #include <cctype>
@@ -214,16 +215,6 @@ std::string_view ActorRole(std::string_view actor, const Mandate& m) {
 
 // ----- Request plumbing -----
 
-bool IsJsonContentType(std::string_view ct) {
-  std::string_view media = ct.substr(0, ct.find(';'));
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  constexpr std::string_view kJson = "application/json";
-  return media.size() == kJson.size() &&
-         std::equal(media.begin(), media.end(), kJson.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
-}
-
 // What every JSON route checks before its own work. The provider comes from the verified
 // client certificate (the TLS layer has checked the chain): its serialNumber must be an OIN
 // (else 401) of a known, active provider (else 403). The hot-path routes skip the catalogue
@@ -252,7 +243,7 @@ Checked Check(const Request& req, const MandateService& service, bool known_prov
     }
   }
   c.provider = *oin;
-  if (!IsJsonContentType(req.Header("content-type"))) {
+  if (!http::IsJsonMediaType(req.Header("content-type"))) {
     c.refusal =
         ProblemResponse(415, "Mediatype niet ondersteund", "Stuur de invoer als application/json");
   }

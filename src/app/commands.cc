@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -318,6 +320,54 @@ int AdminServiceSet(const GlobalOptions& g, const AdminOptions& o) {
   if (!seq) return Fail("admin service-set", seq.error());
   std::printf("service set %s saved\n", set.id.str().c_str());
   return 0;
+}
+
+// Reads a registered provider, lets `change` modify it, and saves it through the use case.
+int UpdateProvider(const GlobalOptions& g, const std::string& oin_text,
+                   const std::function<Result<void>(Provider&)>& change) {
+  auto oin = Oin::Parse(oin_text);
+  if (!oin) return Fail("--oin", oin.error());
+  auto env = OpenEnv(g);
+  if (!env) return Fail("admin", env.error());
+  std::optional<Provider> p = (*env)->service->FindProvider(*oin);
+  if (!p) return Fail("--oin", Error::NotFound("no provider with that OIN"));
+  if (auto r = change(*p); !r) return Fail("admin", r.error());
+  auto seq = (*env)->service->PutProvider(Caller::Admin(), *p);
+  if (!seq) return Fail("admin", seq.error());
+  std::printf("provider %s saved (event %llu)\n", oin_text.c_str(),
+              static_cast<unsigned long long>(*seq));
+  return 0;
+}
+
+int AdminProviderSaml(const GlobalOptions& g, const AdminOptions& o) {
+  auto xml = ReadFile(o.metadata_file);
+  if (!xml) return Fail("--metadata", xml.error());
+  return UpdateProvider(g, o.oin, [&](Provider& p) -> Result<void> {
+    p.saml_metadata = *xml;
+    p.saml_post_response = o.post_response;
+    return {};
+  });
+}
+
+int AdminOidcClient(const GlobalOptions& g, const AdminOptions& o) {
+  std::string secret;
+  if (o.secret_file.empty()) {
+    secret = ToHex(RandomBytes(24));
+  } else {
+    auto s = ReadFile(o.secret_file);
+    if (!s) return Fail("--secret-file", s.error());
+    secret = *s;
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  }
+  int rc = UpdateProvider(g, o.oin, [&](Provider& p) -> Result<void> {
+    std::erase_if(p.oidc_clients, [&](const auto& c) { return c.client_id == o.client_id; });
+    p.oidc_clients.push_back({o.client_id, ToHex(Sha256(secret)), o.redirect_uris});
+    return {};
+  });
+  if (rc == 0 && o.secret_file.empty()) {
+    std::printf("client secret (shown once, store it now): %s\n", secret.c_str());
+  }
+  return rc;
 }
 
 int AdminList(const GlobalOptions& g) {

@@ -32,6 +32,10 @@ struct AdminOptions {
   bool counter_direct = false;
   bool survivor = false;
   std::vector<std::string> services;
+  std::string metadata_file;
+  bool post_response = false;
+  std::string client_id, secret_file;
+  std::vector<std::string> redirect_uris;
 };
 
 int Serve(const GlobalOptions& g, const ServeOptions& o);
@@ -44,6 +48,8 @@ int AdminProvider(const GlobalOptions& g, const AdminOptions& o);
 int AdminService(const GlobalOptions& g, const AdminOptions& o);
 int AdminServiceSet(const GlobalOptions& g, const AdminOptions& o);
 int AdminList(const GlobalOptions& g);
+int AdminProviderSaml(const GlobalOptions& g, const AdminOptions& o);
+int AdminOidcClient(const GlobalOptions& g, const AdminOptions& o);
 int DemoSeed(const GlobalOptions& g);
 int Sweep(const GlobalOptions& g);
 int DemoIdentitiesCmd();

@@ -69,6 +69,18 @@ int main(int argc, char** argv) {
   set->add_option("--name-nl", admin.name)->required();
   set->add_option("--name-en", admin.name_en);
   set->add_option("--service", admin.services, "Service UUID (repeat)")->required();
+  auto* saml = adm->add_subcommand("provider-saml", "Register a provider's SAML SP metadata");
+  saml->add_option("--oin", admin.oin)->required();
+  saml->add_option("--metadata", admin.metadata_file, "SP metadata XML file")->required();
+  saml->add_flag("--post-response", admin.post_response,
+                 "Send the Response by HTTP-POST instead of an artifact");
+  auto* oidc = adm->add_subcommand("oidc-client", "Register an OpenID Connect client");
+  oidc->add_option("--oin", admin.oin)->required();
+  oidc->add_option("--client-id", admin.client_id)->required();
+  oidc->add_option("--redirect-uri", admin.redirect_uris, "Exact redirect URI (repeat)")
+      ->required();
+  oidc->add_option("--secret-file", admin.secret_file,
+                   "Read the client secret from this file (default: make one and print it)");
   auto* list = adm->add_subcommand("list", "List the catalogue");
 
   auto* seed = cli.add_subcommand("demo-seed", "Create the demo catalogue and mandates");
@@ -86,6 +98,8 @@ int main(int argc, char** argv) {
   if (prov->parsed()) return AdminProvider(g, admin);
   if (svc->parsed()) return AdminService(g, admin);
   if (set->parsed()) return AdminServiceSet(g, admin);
+  if (saml->parsed()) return AdminProviderSaml(g, admin);
+  if (oidc->parsed()) return AdminOidcClient(g, admin);
   if (list->parsed()) return AdminList(g);
   if (seed->parsed()) return DemoSeed(g);
   if (sweep->parsed()) return Sweep(g);

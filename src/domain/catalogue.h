@@ -12,6 +12,14 @@
 
 namespace volmacht {
 
+// An OpenID Connect client of a provider (login with representation over OIDC).
+struct OidcClientRegistration {
+  std::string client_id;
+  std::string secret_sha256_hex;           // SHA-256 of the client secret, hex; never the secret
+  std::vector<std::string> redirect_uris;  // compared exactly
+  auto operator<=>(const OidcClientRegistration&) const = default;
+};
+
 struct Provider {
   Oin oin;
   std::string name;
@@ -19,6 +27,11 @@ struct Provider {
   std::string certificate_pem;  // the provider's certificate (PKIoverheid; test CA in dev)
   bool counter_addendum = false;  // signed the counter-module addendum
   bool active = true;
+  // Combi-Connect: the provider's SAML SP metadata (entity id, certificates, ACS endpoints);
+  // empty when the provider does not use the SAML login.
+  std::string saml_metadata;
+  bool saml_post_response = false;  // send the Response by HTTP-POST instead of an artifact
+  std::vector<OidcClientRegistration> oidc_clients;
 };
 
 enum class AgentType { kCitizen, kOrganisation, kBoth, kNone };

@@ -1,4 +1,5 @@
 #include "http/client.h"
+#include "http/syntax.h"
 
 #include <openssl/ssl.h>
 
@@ -81,31 +82,6 @@ Result<Target> ParseUrl(std::string_view text) {
   if (t.target.empty()) t.target = "/";
   if (t.target.front() != '/') return Fail(Error::Invalid("http client: bad path in URL"));
   return t;
-}
-
-bool IsFieldValue(std::string_view s) {
-  for (char c : s) {
-    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return false;
-  }
-  return true;
-}
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::string LowerCase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 Error Unavailable(const Target& t, std::string_view stage, const beast::error_code& ec) {

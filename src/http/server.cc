@@ -1,4 +1,5 @@
 #include "http/server.h"
+#include "http/syntax.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -82,31 +83,6 @@ void AppendJsonString(std::string& out, std::string_view s) {
     }
   }
   out.push_back('"');
-}
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool IsFieldValue(std::string_view s) {
-  for (char c : s) {
-    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return false;
-  }
-  return true;
-}
-
-std::string LowerCase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // The Date header (RFC 9110 6.6.1), formatted at most once a second per thread. Protocol

@@ -1,4 +1,5 @@
 #include "registry/brp_client.h"
+#include "http/syntax.h"
 
 #include <string_view>
 #include <utility>
@@ -8,20 +9,6 @@
 #include "registry/brp_json.h"
 
 namespace volmacht {
-namespace {
-
-bool IsJsonContentType(std::string_view ct) {
-  constexpr std::string_view kJson = "application/json";
-  if (ct.size() < kJson.size()) return false;
-  for (size_t i = 0; i < kJson.size(); ++i) {
-    char c = ct[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kJson[i]) return false;
-  }
-  return ct.size() == kJson.size() || ct[kJson.size()] == ';' || ct[kJson.size()] == ' ';
-}
-
-}  // namespace
 
 BrpClient::BrpClient(BrpClientConfig cfg)
     : url_(std::move(cfg.base_url)), api_key_(std::move(cfg.api_key)) {
@@ -63,7 +50,7 @@ Result<std::optional<Person>> BrpClient::Find(const Bsn& bsn) {
     return Fail(Error::BadGateway("de BRP weigerde het verzoek (HTTP " + std::to_string(status) +
                                   ")"));
   }
-  if (!IsJsonContentType(resp->Header("content-type"))) {
+  if (!http::IsJsonMediaType(resp->Header("content-type"))) {
     return Fail(Error::BadGateway("ongeldig antwoord van de BRP: geen JSON"));
   }
   return brp::ParseResponse(resp->body, bsn);

@@ -1139,3 +1139,47 @@ TEST(ServiceCreateTest, RefusesAShortCodeKey) {
 
 }  // namespace
 }  // namespace volmacht
+
+namespace volmacht {
+namespace {
+
+TEST_F(ServiceTest, LoginRegistrationsOfAProviderAreValidated) {
+  Provider p = *svc_->FindProvider(kOin1);
+  p.saml_metadata = "<EntityDescriptor/>";
+  p.oidc_clients = {{"portal", std::string(64, 'a'), {"https://portal.example/cb"}}};
+  ASSERT_TRUE(svc_->PutProvider(Caller::Admin(), p));
+  EXPECT_EQ(svc_->FindProvider(kOin1)->oidc_clients, p.oidc_clients);
+  EXPECT_EQ(svc_->FindProvider(kOin1)->saml_metadata, "<EntityDescriptor/>");
+
+  auto refused = [&](Provider bad) {
+    auto r = svc_->PutProvider(Caller::Admin(), bad);
+    return !r && r.error().code == ErrorCode::kInvalidArgument;
+  };
+  Provider bad = p;
+  bad.oidc_clients[0].redirect_uris = {"http://portal.example/cb"};  // not https
+  EXPECT_TRUE(refused(bad));
+  bad.oidc_clients[0].redirect_uris = {"https://portal.example/cb#x"};  // fragment
+  EXPECT_TRUE(refused(bad));
+  bad.oidc_clients[0].redirect_uris = {};
+  EXPECT_TRUE(refused(bad));
+  bad = p;
+  bad.oidc_clients[0].secret_sha256_hex = "plain-secret";
+  EXPECT_TRUE(refused(bad));
+  bad = p;
+  bad.oidc_clients.push_back(bad.oidc_clients[0]);  // same client id twice
+  EXPECT_TRUE(refused(bad));
+  bad = p;
+  bad.saml_metadata = std::string(300 * 1024, 'x');
+  EXPECT_TRUE(refused(bad));
+  // Loopback http is allowed for development.
+  bad = p;
+  bad.oidc_clients[0].redirect_uris = {"http://127.0.0.1:3000/cb"};
+  EXPECT_TRUE(svc_->PutProvider(Caller::Admin(), bad));
+  // Only administrators register clients.
+  auto r = svc_->PutProvider(Caller::Citizen(*Bsn::Parse("999993653"), Channel::kWeb), p);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kForbidden);
+}
+
+}  // namespace
+}  // namespace volmacht

@@ -6,6 +6,19 @@ namespace volmacht::store_internal {
 
 namespace {
 
+// V2 (login with representation): the provider's SAML SP metadata and its OIDC clients.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE providers ADD COLUMN saml_metadata TEXT NOT NULL DEFAULT '';
+ALTER TABLE providers ADD COLUMN saml_post_response INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE oidc_clients (
+  client_id     TEXT PRIMARY KEY,
+  provider      TEXT NOT NULL REFERENCES providers(oin),
+  secret_sha256 TEXT NOT NULL,
+  redirect_uris TEXT NOT NULL  -- one URI per line
+);
+CREATE INDEX oidc_clients_by_provider ON oidc_clients(provider);
+)sql";
+
 // Dates are ISO-8601 text (YYYY-MM-DD, compares correctly as text); timestamps are integer
 // microseconds since the Unix epoch (UTC). Enums are stored by their domain names.
 constexpr std::string_view kV1 = R"sql(
@@ -147,7 +160,7 @@ CREATE INDEX mandate_uses_by_mandate ON mandate_uses(mandate_id, at);
 }  // namespace
 
 const std::vector<std::string_view>& Migrations() {
-  static const std::vector<std::string_view> kAll = {kV1};
+  static const std::vector<std::string_view> kAll = {kV1, kV2};
   return kAll;
 }
 

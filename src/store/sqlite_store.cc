@@ -84,11 +84,13 @@ Result<Oin> ReadOin(const Stmt& st, int col) {
 // ---------------------------------------------------------------- SQL
 
 constexpr const char* kUpsertProvider =
-    "INSERT INTO providers (oin, name, contact, certificate_pem, counter_addendum, active) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (oin) DO UPDATE SET "
+    "INSERT INTO providers (oin, name, contact, certificate_pem, counter_addendum, active, "
+    "saml_metadata, saml_post_response) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (oin) DO UPDATE SET "
     "name = excluded.name, contact = excluded.contact, "
     "certificate_pem = excluded.certificate_pem, counter_addendum = excluded.counter_addendum, "
-    "active = excluded.active";
+    "active = excluded.active, saml_metadata = excluded.saml_metadata, "
+    "saml_post_response = excluded.saml_post_response";
 
 constexpr const char* kUpsertService =
     "INSERT INTO services (id, provider, name_nl, name_en, description_nl, description_en, "
@@ -585,7 +587,24 @@ Result<uint64_t> SqliteStore::ApplyJob(const Job& job, Timestamp now) {
     if (!st) return Fail(st.error());
     st->BindText(1, p.oin.str()).BindText(2, p.name).BindText(3, p.contact);
     st->BindText(4, p.certificate_pem).BindInt(5, p.counter_addendum).BindInt(6, p.active);
+    st->BindText(7, p.saml_metadata).BindInt(8, p.saml_post_response);
     if (auto r = st->Run(); !r) return Fail(r.error());
+    // The provider's OIDC clients are replaced as a whole.
+    auto del = c.Prepare("DELETE FROM oidc_clients WHERE provider = ?1");
+    if (!del) return Fail(del.error());
+    del->BindText(1, p.oin.str());
+    if (auto r = del->Run(); !r) return Fail(r.error());
+    for (const OidcClientRegistration& oc : p.oidc_clients) {
+      auto ins = c.Prepare(
+          "INSERT INTO oidc_clients (client_id, provider, secret_sha256, redirect_uris) "
+          "VALUES (?1, ?2, ?3, ?4)");
+      if (!ins) return Fail(ins.error());
+      std::string uris;
+      for (const std::string& u : oc.redirect_uris) uris += u + "\n";
+      ins->BindText(1, oc.client_id).BindText(2, p.oin.str()).BindText(3, oc.secret_sha256_hex);
+      ins->BindText(4, uris);
+      if (auto r = ins->Run(); !r) return Fail(r.error());
+    }
   }
   for (const Service& s : b.services) {
     auto st = c.Prepare(kUpsertService);
@@ -680,8 +699,8 @@ Result<std::vector<Provider>> SqliteStore::ListProviders() {
   auto lease = AcquireReader();
   if (!lease) return Fail(lease.error());
   auto st = (**lease).Prepare(
-      "SELECT oin, name, contact, certificate_pem, counter_addendum, active FROM providers "
-      "ORDER BY oin");
+      "SELECT oin, name, contact, certificate_pem, counter_addendum, active, saml_metadata, "
+      "saml_post_response FROM providers ORDER BY oin");
   if (!st) return Fail(st.error());
   std::vector<Provider> out;
   for (;;) {
@@ -690,8 +709,29 @@ Result<std::vector<Provider>> SqliteStore::ListProviders() {
     if (!*row) break;
     auto oin = ReadOin(*st, 0);
     if (!oin) return Fail(oin.error());
-    out.push_back(
-        Provider{*oin, st->Text(1), st->Text(2), st->Text(3), st->Int(4) != 0, st->Int(5) != 0});
+    Provider p{*oin, st->Text(1), st->Text(2), st->Text(3), st->Int(4) != 0, st->Int(5) != 0};
+    p.saml_metadata = st->Text(6);
+    p.saml_post_response = st->Int(7) != 0;
+    out.push_back(std::move(p));
+  }
+  auto clients = (**lease).Prepare(
+      "SELECT provider, client_id, secret_sha256, redirect_uris FROM oidc_clients "
+      "ORDER BY provider, client_id");
+  if (!clients) return Fail(clients.error());
+  for (;;) {
+    auto row = clients->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    std::string provider = clients->Text(0);
+    auto owner = std::find_if(out.begin(), out.end(),
+                              [&](const Provider& p) { return p.oin.str() == provider; });
+    if (owner == out.end()) continue;  // the foreign key makes this impossible
+    OidcClientRegistration oc{clients->Text(1), clients->Text(2), {}};
+    std::string uris = clients->Text(3);
+    for (size_t pos = 0, nl; (nl = uris.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+      oc.redirect_uris.push_back(uris.substr(pos, nl - pos));
+    }
+    owner->oidc_clients.push_back(std::move(oc));
   }
   return out;
 }

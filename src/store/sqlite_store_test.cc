@@ -443,6 +443,41 @@ TEST_F(StoreTest, CatalogueRoundTripAndUpsert) {
   EXPECT_EQ((*sets)[0].services, std::vector<Uuid>{with_dates.id});
 }
 
+TEST_F(StoreTest, ProviderLoginRegistrationsRoundTripAndAreReplacedAsAWhole) {
+  Open();
+  Provider p = MakeProvider(1);
+  p.saml_metadata = "<md:EntityDescriptor entityID=\"urn:x\"/>";
+  p.saml_post_response = true;
+  p.oidc_clients = {{"client-a", std::string(64, 'a'), {"https://a.example/cb", "https://a.example/cb2"}},
+                    {"client-b", std::string(64, 'b'), {"https://b.example/cb"}}};
+  WriteBatch b;
+  b.providers = {p, MakeProvider(2)};
+  ASSERT_TRUE(store_->Commit(b));
+  auto providers = store_->ListProviders();
+  ASSERT_TRUE(providers);
+  ASSERT_EQ(providers->size(), 2u);
+  EXPECT_EQ((*providers)[0].saml_metadata, p.saml_metadata);
+  EXPECT_TRUE((*providers)[0].saml_post_response);
+  EXPECT_EQ((*providers)[0].oidc_clients, p.oidc_clients);
+  EXPECT_TRUE((*providers)[1].oidc_clients.empty());
+  EXPECT_FALSE((*providers)[1].saml_post_response);
+
+  // An upsert replaces the client list; a client id owned by another provider is refused.
+  p.oidc_clients = {{"client-c", std::string(64, 'c'), {"https://c.example/cb"}}};
+  WriteBatch u;
+  u.providers = {p};
+  ASSERT_TRUE(store_->Commit(u));
+  EXPECT_EQ((*store_->ListProviders())[0].oidc_clients, p.oidc_clients);
+  Provider other = MakeProvider(2);
+  other.oidc_clients = {{"client-c", std::string(64, 'd'), {"https://d.example/cb"}}};
+  WriteBatch steal;
+  steal.providers = {other};
+  auto r = store_->Commit(steal);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_EQ((*store_->ListProviders())[0].oidc_clients, p.oidc_clients);
+}
+
 TEST_F(StoreTest, ServiceOfUnknownProviderIsRefusedAndNothingOfTheBatchRemains) {
   Open();
   WriteBatch b;
@@ -771,7 +806,8 @@ TEST_F(StoreTest, EventsCannotBeUpdatedOrDeleted) {
 
 TEST_F(StoreTest, LettersInTheOutbox) {
   Open();
-  std::string pdf("%PDF-1.4\0\x01\xff binary", 20);
+  static constexpr char kPdf[] = "%PDF-1.4\0\x01\xff binary";
+  std::string pdf(kPdf, sizeof kPdf - 1);  // with the embedded NUL and 0xff bytes
   Letter l1{MakeUuid(1),
             "ACTIVATION_CODE",
             MakeUuid(9).str(),

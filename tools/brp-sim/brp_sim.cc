@@ -1,4 +1,5 @@
 #include "brp_sim.h"
+#include "http/syntax.h"
 
 #include <algorithm>
 #include <array>
@@ -118,17 +119,6 @@ void CopyPath(const Json& src, Json& dst, const std::vector<std::string>& segs, 
   }
 }
 
-bool IsJsonContentType(std::string_view ct) {
-  constexpr std::string_view kJson = "application/json";
-  if (ct.size() < kJson.size()) return false;
-  for (size_t i = 0; i < kJson.size(); ++i) {
-    char c = ct[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kJson[i]) return false;
-  }
-  return ct.size() == kJson.size() || ct[kJson.size()] == ';' || ct[kJson.size()] == ' ';
-}
-
 }  // namespace
 
 Result<FailMode> ParseFailMode(std::string_view s) {
@@ -187,7 +177,7 @@ http::Response BrpSim::Handle(const http::Request& req) const {
     r.body = "<html><body>Proxy error</body></html>";
     return r;
   }
-  if (!IsJsonContentType(req.Header("content-type"))) {
+  if (!http::IsJsonMediaType(req.Header("content-type"))) {
     return ProblemJson(415, "Unsupported Media Type", "unsupported");
   }
   // A query is three levels deep; deeper input is dropped while parsing, never built.

@@ -1,0 +1,176 @@
+#include "saml/saml_common.h"
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace volmacht::saml {
+namespace {
+
+std::string Deflate(const std::string& in) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::string Signed(std::string_view sig_alg, std::string_view digest) {
+  return "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"x\">"
+         "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>"
+         "<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
+         "<ds:SignatureMethod Algorithm=\"" +
+         std::string(sig_alg) +
+         "\"/><ds:Reference URI=\"#x\"><ds:Transforms>"
+         "<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>"
+         "</ds:Transforms><ds:DigestMethod Algorithm=\"" +
+         std::string(digest) +
+         "\"/><ds:DigestValue>AA==</ds:DigestValue></ds:Reference></ds:SignedInfo>"
+         "<ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature></samlp:Response>";
+}
+
+constexpr const char* kRsaSha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+constexpr const char* kRsaSha1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+constexpr const char* kSha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+constexpr const char* kSha1 = "http://www.w3.org/2000/09/xmldsig#sha1";
+
+TEST(SamlCommon, AlgorithmAllowList) {
+  EXPECT_TRUE(CheckXmlAlgorithms(Signed(kRsaSha256, kSha256)));
+  EXPECT_TRUE(CheckXmlAlgorithms(
+      Signed("http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+             "http://www.w3.org/2001/04/xmlenc#sha512")));
+  EXPECT_FALSE(CheckXmlAlgorithms(Signed(kRsaSha1, kSha256)));
+  EXPECT_FALSE(CheckXmlAlgorithms(Signed(kRsaSha256, kSha1)));
+  EXPECT_FALSE(CheckXmlAlgorithms(
+      Signed("http://www.w3.org/2000/09/xmldsig#hmac-sha1", kSha256)));
+  std::string xslt = Signed(kRsaSha256, kSha256);
+  xslt.replace(xslt.find("http://www.w3.org/2000/09/xmldsig#enveloped-signature"),
+               std::strlen("http://www.w3.org/2000/09/xmldsig#enveloped-signature"),
+               "http://www.w3.org/TR/1999/REC-xslt-19991116");
+  EXPECT_FALSE(CheckXmlAlgorithms(xslt));
+  // Unsigned XML passes this check; lasso decides whether a signature is required.
+  EXPECT_TRUE(CheckXmlAlgorithms("<a xmlns=\"urn:x\"><b/></a>"));
+}
+
+TEST(SamlCommon, RefusesDtdMalformedAndOversized) {
+  EXPECT_FALSE(CheckXmlAlgorithms("<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>"));
+  EXPECT_FALSE(CheckXmlAlgorithms("<a><b></a>"));
+  EXPECT_FALSE(CheckXmlAlgorithms(""));
+  std::string big = "<a>" + std::string(kMaxDecodedMessageBytes, 'x') + "</a>";
+  auto r = CheckXmlAlgorithms(big);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kTooLarge);
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += "<a>";
+  for (int i = 0; i < 100; ++i) deep += "</a>";
+  EXPECT_FALSE(CheckXmlAlgorithms(deep));
+}
+
+TEST(SamlCommon, RedirectSigAlg) {
+  std::string sha256 = UrlEncode(kRsaSha256);
+  EXPECT_TRUE(CheckRedirectSigAlg("SAMLRequest=x&SigAlg=" + sha256 + "&Signature=abc"));
+  EXPECT_FALSE(CheckRedirectSigAlg("SAMLRequest=x"));
+  EXPECT_FALSE(CheckRedirectSigAlg("SAMLRequest=x&SigAlg=" + sha256));
+  EXPECT_FALSE(CheckRedirectSigAlg("SAMLRequest=x&SigAlg=" + UrlEncode(kRsaSha1) +
+                                   "&Signature=abc"));
+  EXPECT_FALSE(CheckRedirectSigAlg("SAMLRequest=x&SigAlg=" + sha256 + "&Signature=a&Signature=b"));
+}
+
+TEST(SamlCommon, DecodeRedirectMessageWithLimits) {
+  std::string xml = Signed(kRsaSha256, kSha256);
+  std::string q = "SAMLRequest=" + UrlEncode(Base64Encode(Deflate(xml))) + "&RelayState=r";
+  auto r = DecodeRedirectMessage(q, "SAMLRequest");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, xml);
+  EXPECT_FALSE(DecodeRedirectMessage(q, "SAMLResponse"));
+  // An inflate bomb: 2 MiB of the same byte compresses to a few KiB.
+  std::string bomb = "SAMLRequest=" +
+                     UrlEncode(Base64Encode(Deflate("<a>" + std::string(2 << 20, 'a') + "</a>")));
+  auto b = DecodeRedirectMessage(bomb, "SAMLRequest");
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().code, ErrorCode::kTooLarge);
+  EXPECT_FALSE(DecodeRedirectMessage("SAMLRequest=!!!!", "SAMLRequest"));
+  EXPECT_FALSE(DecodeRedirectMessage("SAMLRequest=" + UrlEncode(Base64Encode("not deflate")),
+                                     "SAMLRequest"));
+  std::string sha1 = "SAMLRequest=" + UrlEncode(Base64Encode(Deflate(Signed(kRsaSha1, kSha1))));
+  EXPECT_FALSE(DecodeRedirectMessage(sha1, "SAMLRequest"));
+}
+
+TEST(SamlCommon, ParseForm) {
+  auto f = ParseForm("a=1+2&b=%C3%A9&c=&d");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->at("a"), "1 2");
+  EXPECT_EQ(f->at("b"), "\xC3\xA9");
+  EXPECT_EQ(f->at("c"), "");
+  EXPECT_EQ(f->at("d"), "");
+  EXPECT_FALSE(ParseForm("a=1&a=2"));
+  EXPECT_FALSE(ParseForm("a=%zz"));
+  EXPECT_FALSE(ParseForm("a=%4"));
+  EXPECT_EQ(UrlEncode("a b/+="), "a%20b%2F%2B%3D");
+}
+
+TEST(SamlCommon, Base64IsStrict) {
+  EXPECT_EQ(*Base64Decode("aGVsbG8=", 100), "hello");
+  EXPECT_EQ(*Base64Decode("aGVs\nbG8h", 100), "hello!");
+  EXPECT_FALSE(Base64Decode("aGVsbG8", 100));
+  EXPECT_FALSE(Base64Decode("aGV*bG8=", 100));
+  EXPECT_FALSE(Base64Decode("aGVsbG8h", 3));
+  EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");
+}
+
+TEST(SamlCommon, SamlTime) {
+  auto t = ParseSamlTime("2026-11-29T03:08:59Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(FormatSamlTime(*t), "2026-11-29T03:08:59Z");
+  auto frac = ParseSamlTime("2026-11-29T03:08:59.250Z");
+  ASSERT_TRUE(frac);
+  EXPECT_EQ((*frac - *t).count(), 250000);
+  EXPECT_FALSE(ParseSamlTime("2026-11-29T03:08:59+01:00"));
+  EXPECT_FALSE(ParseSamlTime("2026-02-30T03:08:59Z"));
+  EXPECT_FALSE(ParseSamlTime("2026-11-29 03:08:59Z"));
+  EXPECT_FALSE(ParseSamlTime("2026-11-29T03:08:59.Z"));
+}
+
+TEST(SamlCommon, SigningKeyPairIsMadeOnce) {
+  auto dir = std::filesystem::temp_directory_path() / ("saml-kp-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string key = (dir / "k.pem").string();
+  std::string cert = (dir / "c.pem").string();
+  ASSERT_TRUE(EnsureSigningKeyPair(key, cert, "test", 2048));
+  auto first = CertificateBase64(cert);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(EnsureSigningKeyPair(key, cert, "test", 2048));
+  EXPECT_EQ(*CertificateBase64(cert), *first);
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::group_read,
+            std::filesystem::perms::none);
+  EXPECT_FALSE(CertificateBase64(key));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SamlCommon, MetadataHelpers) {
+  std::string md =
+      "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"urn:e\">"
+      "<md:SPSSODescriptor><md:AssertionConsumerService Binding=\"b1\" Location=\"https://a\"/>"
+      "<md:AssertionConsumerService Binding=\"b2\" Location=\"https://b\"/></md:SPSSODescriptor>"
+      "</md:EntityDescriptor>";
+  EXPECT_EQ(*MetadataEntityId(md), "urn:e");
+  auto eps = MetadataEndpoints(md, "AssertionConsumerService", "b2");
+  ASSERT_TRUE(eps);
+  ASSERT_EQ(eps->size(), 1u);
+  EXPECT_EQ((*eps)[0], "https://b");
+  EXPECT_FALSE(MetadataEntityId("<a/>"));
+}
+
+}  // namespace
+}  // namespace volmacht::saml
