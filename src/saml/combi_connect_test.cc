@@ -135,6 +135,12 @@ class Env {
     InitLasso();
     char tmpl[] = "/tmp/combi-test-XXXXXX";
     dir = ::mkdtemp(tmpl);
+    static std::string cleanup_dir;  // keys and configs go when the test binary exits
+    cleanup_dir = dir;
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(cleanup_dir, ec);
+    });
     script = std::string(VOLMACHT_SOURCE_DIR) + "/tests/interop/pysaml2_sp.py";
     auto pair = [&](const std::string& name, std::string* key, std::string* cert) {
       *key = dir + "/" + name + "-key.pem";
@@ -399,6 +405,25 @@ TEST_F(CombiConnectTest, Pysaml2PostResponseBinding) {
                       " --saml-response " + Quote(b64) + " --request-id " +
                       Quote(info->request_id));
   ExpectAssertion(got, env_->py_post, info->request_id, "999993653", "999990019", kLoa20);
+}
+
+TEST_F(CombiConnectTest, Pysaml2PostResponseBindingFailure) {
+  RequirePysaml2();
+  Timestamp now = Now();
+  auto info = Process(PyRequest(env_->py_post, ReqArgs("mandatory", 10)), now);
+  ASSERT_TRUE(info.has_value()) << info.error().message;
+  auto reply = idp_->Fail(*info, Idp::Failure::kCancelled, now);
+  ASSERT_TRUE(reply.has_value()) << reply.error().message;
+  ASSERT_EQ(reply->kind, Idp::SamlReply::kPostForm);
+  auto start = reply->html.find("name=\"SAMLResponse\" value=\"");
+  ASSERT_NE(start, std::string::npos);
+  start += std::strlen("name=\"SAMLResponse\" value=\"");
+  std::string b64 = reply->html.substr(start, reply->html.find('"', start) - start);
+  json got = env_->Py("consume --sp-config " + Quote(env_->py_post.config_file) +
+                      " --saml-response " + Quote(b64) + " --request-id " +
+                      Quote(info->request_id));
+  EXPECT_EQ(got.value("status", ""), kResponder) << got.dump();
+  EXPECT_EQ(got.value("status_detail", ""), "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed");
 }
 
 // ---------------------------------------------------------------- pysaml2: failures
