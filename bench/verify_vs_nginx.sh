@@ -23,7 +23,7 @@ if [ ! -f "$WORK/loaded-$N" ]; then
   "$BIN/tools/brp-sim/brp-sim" --persons data/brp-fixture.json --port $BRP >"$WORK/brp.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do grep -q listening "$WORK/brp.log" && break; sleep 0.1; done
-  "$BIN/src/app/volmacht" --data-dir "$WORK/data" demo-seed >/dev/null
+  "$BIN/src/app/volmacht" --data-dir "$WORK/data" demo-seed --brp-url http://127.0.0.1:$BRP >/dev/null
   # demo-seed talks to the register; the rest of the benchmark does not.
   echo "loading $N mandates..."
   "$BIN/bench/load_mandates" "$WORK/data/volmacht.db" $SVC "$N" "$WORK/bodies.txt"

@@ -19,9 +19,15 @@
 #include "common/crypto.h"
 #include "http/dev_certs.h"
 #include "http/server.h"
+#include "oidc/oidc_provider.h"
 #include "registry/brp_client.h"
+#include "saml/combi_connect.h"
+#include "saml/digid_sp.h"
+#include "saml/saml_common.h"
 #include "service/mandate_service.h"
 #include "store/sqlite_store.h"
+#include "web/login_flow.h"
+#include "web/pages.h"
 
 namespace volmacht::app {
 namespace {
@@ -104,10 +110,142 @@ Result<std::unique_ptr<Env>> OpenEnv(const GlobalOptions& g) {
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
+// volmacht's own OIN (demo and tests) and its SAML entity ids. Towards DigiD volmacht is a
+// service provider like any other ("DV", dienstverlener); towards the providers it is the
+// Combi-Connect identity provider in the broker role ("BVD"). Index 9000: test range.
+constexpr const char* kVolmachtOin = "00000001999999999000";
+constexpr const char* kDigidSpEntityId =
+    "urn:nl-eid-gdi:1.0:DV:00000001999999999000:entities:9000";
+constexpr const char* kCombiIdpEntityId =
+    "urn:nl-eid-gdi:1.0:BVD:00000001999999999000:entities:9000";
+constexpr int kSamlKeyBits = 3072;
+
 Result<void> EnsureDevCerts(const GlobalOptions& g) {
   std::vector<http::DevCertSpec> clients;
   for (const auto& p : DemoProviders()) clients.push_back({p.cert_stem, p.name, p.oin});
+  // volmacht's own client certificate, for the ArtifactResolve to DigiD (digid-sim).
+  clients.push_back({"volmacht", "volmacht (demo)", kVolmachtOin});
   return http::MakeDevCerts(CertsDir(g), {"localhost"}, clients);
+}
+
+std::string TrimSlash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// The SAML signing/encryption key pair in <data>/saml (made once, RSA-3072, 0600).
+Result<std::pair<std::string, std::string>> SamlKeys(const GlobalOptions& g) {
+  std::string dir = g.data_dir + "/saml";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return volmacht::Fail(Error::Unavailable("cannot create " + dir));
+  ::chmod(dir.c_str(), 0700);
+  std::string key = dir + "/saml-key.pem";
+  std::string cert = dir + "/saml-cert.pem";
+  if (auto r = saml::EnsureSigningKeyPair(key, cert, "volmacht", kSamlKeyBits); !r) {
+    return std::unexpected(r.error());
+  }
+  return std::make_pair(key, cert);
+}
+
+Result<saml::DigidSpConfig> DigidConfig(const GlobalOptions& g, const std::string& public_url) {
+  auto keys = SamlKeys(g);
+  if (!keys) return std::unexpected(keys.error());
+  saml::DigidSpConfig cfg;
+  cfg.entity_id = kDigidSpEntityId;
+  cfg.key_file = keys->first;
+  cfg.cert_file = keys->second;
+  cfg.acs_url = public_url + "/saml/sp/acs";
+  return cfg;
+}
+
+// The pieces of the login with representation, made from the catalogue at start-up.
+struct LoginStack {
+  std::unique_ptr<saml::DigidSp> digid;
+  std::unique_ptr<saml::CombiConnectIdp> combi;
+  std::unique_ptr<oidc::OidcProvider> oidc;
+  size_t saml_providers = 0, oidc_clients = 0;
+};
+
+// A provider whose registration lasso or the OIDC rules refuse is skipped with a line on
+// stderr, so one bad registration does not keep everyone else from logging in.
+Result<LoginStack> BuildLoginStack(const GlobalOptions& g, const ServeOptions& o,
+                                   const std::string& public_url, const std::string& api_url,
+                                   MandateService& service, const Clock& clock) {
+  LoginStack stack;
+  auto dc = DigidConfig(g, public_url);
+  if (!dc) return std::unexpected(dc.error());
+  dc->idp_metadata_file = o.digid_metadata;
+  dc->tls_ca_file = o.digid_tls_ca.empty() ? CertsDir(g) + "/ca.pem" : o.digid_tls_ca;
+  dc->tls_cert_file = CertsDir(g) + "/volmacht.pem";
+  dc->tls_key_file = CertsDir(g) + "/volmacht-key.pem";
+  dc->clock = &clock;
+  if (!fs::exists(dc->tls_cert_file) || !fs::exists(dc->tls_key_file)) {
+    return volmacht::Fail(Error::Invalid(
+        "no client certificate for DigiD in " + CertsDir(g) +
+        " (volmacht.pem, volmacht-key.pem): run `volmacht dev-certs` or serve --demo"));
+  }
+  auto digid = saml::DigidSp::Create(*dc);
+  if (!digid) return std::unexpected(digid.error());
+  stack.digid = std::move(*digid);
+
+  std::vector<saml::ProviderSp> sps;
+  std::vector<oidc::OidcClient> clients;
+  for (const Provider& p : service.Providers()) {
+    if (!p.active) continue;
+    if (!p.saml_metadata.empty()) sps.push_back({p.oin, p.saml_metadata, p.saml_post_response});
+    for (const OidcClientRegistration& c : p.oidc_clients) {
+      clients.push_back({c.client_id, c.secret_sha256_hex, c.redirect_uris, p.oin});
+    }
+  }
+  saml::CombiConnectConfig cc{kCombiIdpEntityId, dc->key_file, dc->cert_file,
+                              public_url + "/saml/idp/sso", api_url + "/saml/idp/artifact"};
+  std::vector<saml::ProviderSp> usable;
+  for (saml::ProviderSp& sp : sps) {
+    if (auto one = saml::CombiConnectIdp::Create(cc, {sp}); !one) {
+      std::fprintf(stderr, "volmacht: provider %s: SAML metadata not usable (%s); skipped\n",
+                   sp.provider.str().c_str(), one.error().message.c_str());
+      continue;
+    }
+    usable.push_back(std::move(sp));
+  }
+  stack.saml_providers = usable.size();
+  auto combi = saml::CombiConnectIdp::Create(cc, std::move(usable));
+  if (!combi) return std::unexpected(combi.error());
+  stack.combi = std::move(*combi);
+
+  std::string oidc_dir = g.data_dir + "/oidc";
+  std::error_code ec;
+  fs::create_directories(oidc_dir, ec);
+  ::chmod(oidc_dir.c_str(), 0700);
+  oidc::OidcConfig oc;
+  oc.issuer = public_url + "/oidc";
+  oc.signing_key_file = oidc_dir + "/signing-key.pem";
+  oc.pairwise_key_file = oidc_dir + "/pairwise-key";
+  auto op = oidc::OidcProvider::Create(oc, {}, clock);
+  if (!op) return std::unexpected(op.error());
+  std::vector<oidc::OidcClient> good;
+  for (oidc::OidcClient& c : clients) {
+    std::vector<oidc::OidcClient> trial = good;
+    trial.push_back(c);
+    if (auto r = (*op)->SetClients(trial); !r) {
+      std::fprintf(stderr, "volmacht: OIDC client %s of provider %s not usable (%s); skipped\n",
+                   c.client_id.c_str(), c.provider.str().c_str(), r.error().message.c_str());
+      continue;
+    }
+    good.push_back(std::move(c));
+  }
+  if (auto r = (*op)->SetClients(good); !r) return std::unexpected(r.error());
+  stack.oidc_clients = good.size();
+  stack.oidc = std::move(*op);
+  return stack;
+}
+
+void WriteReadyFile(const std::string& path, uint16_t port) {
+  std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
 }
 
 }  // namespace
@@ -119,6 +257,18 @@ int DevCerts(const GlobalOptions& g) {
     std::printf("  %s.pem / %s-key.pem  (%s, OIN %s)\n", p.cert_stem.c_str(),
                 p.cert_stem.c_str(), p.name.c_str(), p.oin.c_str());
   }
+  std::printf("  volmacht.pem / volmacht-key.pem  (volmacht itself towards DigiD, OIN %s)\n",
+              kVolmachtOin);
+  return 0;
+}
+
+int SamlSpMetadata(const GlobalOptions& g, const std::string& public_url) {
+  saml::InitLasso();
+  auto cfg = DigidConfig(g, TrimSlash(public_url));
+  if (!cfg) return Fail("saml-sp-metadata", cfg.error());
+  auto md = saml::DigidSp::BuildMetadata(*cfg);
+  if (!md) return Fail("saml-sp-metadata", md.error());
+  std::fwrite(md->data(), 1, md->size(), stdout);
   return 0;
 }
 
@@ -134,6 +284,29 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   }
   if (o.demo) {
     if (auto r = EnsureDevCerts(g); !r) return Fail("dev-certs", r.error());
+  }
+  // The login with representation needs DigiD's metadata and public URLs that are known
+  // before the servers bind (they go into SAML metadata and messages).
+  const bool login = !o.digid_metadata.empty();
+  std::string public_url = TrimSlash(o.public_url);
+  std::string api_url = TrimSlash(o.api_url);
+  if (login) {
+    if (public_url.empty() && o.web_port == 0) {
+      std::fprintf(stderr, "volmacht: --web-port 0 needs --public-url\n");
+      return 2;
+    }
+    if (api_url.empty() && o.port == 0) {
+      std::fprintf(stderr, "volmacht: --port 0 with --digid-metadata needs --api-url\n");
+      return 2;
+    }
+    if (public_url.empty()) public_url = "https://localhost:" + std::to_string(o.web_port);
+    if (api_url.empty()) api_url = "https://localhost:" + std::to_string(o.port);
+    saml::InitLasso();
+    // Before any thread starts (setenv): xmlsec otherwise re-reads the whole system CA
+    // bundle for every encryption (SAML-NOTES.md). TLS clients name their CA explicitly.
+    if (fs::exists(CertsDir(g) + "/ca.pem")) {
+      saml::PinDefaultCaStore(CertsDir(g) + "/ca.pem");
+    }
   }
   auto env = OpenEnv(g, o.brp_url, brp_key);
   if (!env) return Fail("start", env.error());
@@ -152,10 +325,33 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   cfg.tls_config.key_file = CertsDir(g) + "/server-key.pem";
   cfg.tls_config.client_ca_file = CertsDir(g) + "/ca.pem";
   cfg.default_headers = api::DefaultHeaders();
+  LoginStack stack;  // declared before the servers: their handlers use it until they stop
   http::HttpServer server(cfg);
   api::RegisterRestApi(server, service, (*env)->clock);
+
+  // The login pages: HTTPS with the same server certificate, no client certificate.
+  std::unique_ptr<http::HttpServer> web_server;
+  if (login) {
+    auto built = BuildLoginStack(g, o, public_url, api_url, service, (*env)->clock);
+    if (!built) return Fail("login with representation", built.error());
+    stack = std::move(*built);
+    http::ServerConfig wc;
+    wc.address = o.address;
+    wc.port = static_cast<uint16_t>(o.web_port);
+    wc.io_threads = cfg.io_threads;
+    wc.max_body = saml::kMaxEncodedMessageBytes + 4096;  // an AuthnRequest by HTTP-POST
+    wc.tls = true;
+    wc.tls_config.cert_file = cfg.tls_config.cert_file;
+    wc.tls_config.key_file = cfg.tls_config.key_file;
+    wc.default_headers = web::SecurityHeaders();
+    web_server = std::make_unique<http::HttpServer>(wc);
+    web::RegisterLoginRoutes(*web_server, server,
+                             {service, *(*env)->registry, *stack.digid, *stack.combi,
+                              *stack.oidc, (*env)->clock});
+  }
   try {
     server.Start();
+    if (web_server) web_server->Start();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "volmacht: cannot start the server: %s\n", e.what());
     return 1;
@@ -164,7 +360,21 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   std::signal(SIGTERM, OnSignal);
   std::printf("volmacht serving the provider API on https://%s:%u/api/v1 (mutual TLS)\n",
               o.address.c_str(), server.port());
+  if (web_server) {
+    std::printf("volmacht serving the login with representation on https://%s:%u "
+                "(public URL %s; %zu SAML providers, %zu OIDC clients)\n"
+                "  SAML IdP metadata: %s/saml/idp/metadata\n"
+                "  OIDC issuer:       %s/oidc\n",
+                o.address.c_str(), web_server->port(), public_url.c_str(),
+                stack.saml_providers, stack.oidc_clients, public_url.c_str(),
+                public_url.c_str());
+  } else {
+    std::printf("volmacht: login with representation (SAML/OIDC) is off: no --digid-metadata\n");
+  }
   std::fflush(stdout);
+  if (!o.ready_file.empty() && web_server) {
+    WriteReadyFile(o.ready_file + ".web", web_server->port());
+  }
   if (!o.ready_file.empty()) {
     std::ofstream(o.ready_file) << server.port() << "\n";
   }
@@ -181,6 +391,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
     }
   }
   std::printf("volmacht: stopping\n");
+  if (web_server) web_server->Stop();
   server.Stop();
   service.FlushUses();
   return 0;
@@ -390,9 +601,9 @@ int AdminList(const GlobalOptions& g) {
   return 0;
 }
 
-int DemoSeed(const GlobalOptions& g) {
+int DemoSeed(const GlobalOptions& g, const std::string& brp_url) {
   if (auto r = EnsureDevCerts(g); !r) return Fail("dev-certs", r.error());
-  auto env = OpenEnv(g);
+  auto env = OpenEnv(g, brp_url, "");
   if (!env) return Fail("demo-seed", env.error());
   if (auto r = SeedDemo(*(*env)->service, CertsDir(g)); !r) return Fail("demo-seed", r.error());
   std::printf("demo data present\n");

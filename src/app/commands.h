@@ -19,6 +19,13 @@ struct ServeOptions {
   std::string brp_url = "http://127.0.0.1:8081";
   std::string brp_api_key_file;
   std::string ready_file;
+  // The login with representation (SAML Combi-Connect, OpenID Connect): on only when
+  // digid_metadata is set.
+  int web_port = 8444;
+  std::string public_url;      // default https://localhost:<web_port>
+  std::string api_url;         // default https://localhost:<port> (ArtifactResolve)
+  std::string digid_metadata;  // DigiD's (or digid-sim's) IdP metadata
+  std::string digid_tls_ca;    // CA of DigiD's TLS certificate; default <data>/certs/ca.pem
 };
 
 struct AdminOptions {
@@ -50,8 +57,11 @@ int AdminServiceSet(const GlobalOptions& g, const AdminOptions& o);
 int AdminList(const GlobalOptions& g);
 int AdminProviderSaml(const GlobalOptions& g, const AdminOptions& o);
 int AdminOidcClient(const GlobalOptions& g, const AdminOptions& o);
-int DemoSeed(const GlobalOptions& g);
+int DemoSeed(const GlobalOptions& g, const std::string& brp_url);
 int Sweep(const GlobalOptions& g);
 int DemoIdentitiesCmd();
+// Prints our SAML SP metadata towards DigiD for public_url (makes the SAML key pair in
+// <data>/saml when missing), so DigiD (digid-sim) can be configured before volmacht starts.
+int SamlSpMetadata(const GlobalOptions& g, const std::string& public_url);
 
 }  // namespace volmacht::app

@@ -98,6 +98,8 @@ Result<void> SeedDemo(MandateService& service, const std::string& certs_dir) {
   Bsn agent = BsnOf(DemoIdentities()[1].bsn);
   GrantRequest grant;
   grant.service_set = Id(kSetFinancien);
+  // Also the municipality's parking permit: the service tools/demo-provider logs in for.
+  grant.services = {Id(kSvcParkeren)};
   grant.end = Date(std::chrono::year(2030) / 12 / 31);
   grant.agent = Party::Person(agent);
   grant.agent_birth = Date(std::chrono::year(1979) / 9 / 30);

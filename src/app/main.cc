@@ -25,7 +25,20 @@ int main(int argc, char** argv) {
   s->add_option("--brp-url", serve.brp_url, "Base URL of the BRP Personen v2 API")
       ->capture_default_str();
   s->add_option("--brp-api-key-file", serve.brp_api_key_file, "File with the BRP API key");
-  s->add_option("--ready-file", serve.ready_file, "Write the bound port here when ready");
+  s->add_option("--ready-file", serve.ready_file,
+                "Write the bound API port here when ready (the login pages' port to FILE.web)");
+  s->add_option("--web-port", serve.web_port,
+                "HTTPS port of the login pages (SAML, OIDC; no client certificate)")
+      ->capture_default_str();
+  s->add_option("--public-url", serve.public_url,
+                "Public base URL of the login pages (default https://localhost:<web-port>)");
+  s->add_option("--api-url", serve.api_url,
+                "Public base URL of the provider API, where providers resolve SAML artifacts "
+                "(default https://localhost:<port>)");
+  s->add_option("--digid-metadata", serve.digid_metadata,
+                "DigiD's SAML metadata file; without it the login with representation is off");
+  s->add_option("--digid-tls-ca", serve.digid_tls_ca,
+                "CA file for DigiD's TLS certificate (default <data-dir>/certs/ca.pem)");
 
   auto* migrate = cli.add_subcommand("migrate", "Create or upgrade the database");
 
@@ -84,8 +97,16 @@ int main(int argc, char** argv) {
   auto* list = adm->add_subcommand("list", "List the catalogue");
 
   auto* seed = cli.add_subcommand("demo-seed", "Create the demo catalogue and mandates");
+  std::string seed_brp_url = ServeOptions{}.brp_url;
+  seed->add_option("--brp-url", seed_brp_url, "Base URL of the BRP Personen v2 API")
+      ->capture_default_str();
   auto* sweep = cli.add_subcommand("sweep", "Apply lapse and expiry now");
   auto* ids = cli.add_subcommand("demo-identities", "Print the demo persons to log in as");
+  std::string sp_public_url = "https://localhost:8444";
+  auto* sp_md = cli.add_subcommand("saml-sp-metadata",
+                                   "Print volmacht's SAML SP metadata towards DigiD");
+  sp_md->add_option("--public-url", sp_public_url, "Public base URL of the login pages")
+      ->capture_default_str();
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -101,8 +122,9 @@ int main(int argc, char** argv) {
   if (saml->parsed()) return AdminProviderSaml(g, admin);
   if (oidc->parsed()) return AdminOidcClient(g, admin);
   if (list->parsed()) return AdminList(g);
-  if (seed->parsed()) return DemoSeed(g);
+  if (seed->parsed()) return DemoSeed(g, seed_brp_url);
   if (sweep->parsed()) return Sweep(g);
   if (ids->parsed()) return DemoIdentitiesCmd();
+  if (sp_md->parsed()) return SamlSpMetadata(g, sp_public_url);
   return 2;
 }

@@ -47,7 +47,7 @@ void InitLasso();
 // The start-up trick of SAML-NOTES.md: xmlsec re-reads the system CA bundle on every
 // encryption/verification key manager (about 35 ms each). Points SSL_CERT_FILE at ca_file (a
 // small PEM; it becomes OpenSSL's "default" trust store for the whole process) and
-// SSL_CERT_DIR at an empty value. Afterwards every TLS client must name its CA file
+// SSL_CERT_DIR at a directory that does not exist. Afterwards every TLS client must name its CA file
 // explicitly. Call at start-up before any thread starts (setenv is not thread-safe).
 void PinDefaultCaStore(const std::string& ca_file);
 

@@ -1,10 +1,12 @@
 #include "saml/saml_common.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -155,6 +157,50 @@ TEST(SamlCommon, SigningKeyPairIsMadeOnce) {
   EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::group_read,
             std::filesystem::perms::none);
   EXPECT_FALSE(CertificateBase64(key));
+  std::filesystem::remove_all(dir);
+}
+
+// Regression: with the CA store pinned (the start-up speed-up), a provider's metadata with
+// its certificate must still load. An empty SSL_CERT_DIR made xmlsec refuse every KeyInfo.
+// Runs in a child process because it changes the environment of the whole process.
+TEST(SamlCommon, PinnedCaStoreStillLoadsMetadataCertificates) {
+  auto dir = std::filesystem::temp_directory_path() / ("saml-pin-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string key = (dir / "k.pem").string();
+  std::string cert = (dir / "c.pem").string();
+  ASSERT_TRUE(EnsureSigningKeyPair(key, cert, "test", 2048));
+  std::string b64 = *CertificateBase64(cert);
+  auto md = [&](std::string_view id, std::string_view role, std::string_view endpoint) {
+    return "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+           "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"" + std::string(id) +
+           "\"><md:" + std::string(role) +
+           " protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
+           "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>" +
+           b64 + "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>" +
+           std::string(endpoint) + "</md:" + std::string(role) + "></md:EntityDescriptor>";
+  };
+  std::string idp = md("urn:idp", "IDPSSODescriptor",
+                       "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:"
+                       "HTTP-Redirect\" Location=\"https://idp.example/sso\"/>");
+  std::string sp_file = (dir / "sp.xml").string();
+  {
+    std::ofstream(sp_file) << md("urn:sp", "SPSSODescriptor",
+                                 "<md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:"
+                                 "2.0:bindings:HTTP-Artifact\" Location=\"https://sp.example/"
+                                 "acs\" index=\"0\"/>");
+  }
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    PinDefaultCaStore(cert);
+    InitLasso();
+    auto server = MakeServerFromMetadataText(idp, key, cert);
+    bool ok = server && AddProvider(server->get(), LASSO_PROVIDER_ROLE_SP, sp_file).has_value();
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   std::filesystem::remove_all(dir);
 }
 
