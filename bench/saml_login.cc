@@ -1,0 +1,465 @@
+// saml_login_bench: full Combi-Connect SAML logins with representation per second and their
+// latency, on this machine, in one process. Per login:
+//   SP (lasso) builds a signed AuthnRequest (HTTP-Redirect, Scoping/IDPList naming us =
+//   optional representation, ServiceUUID extension, RequestedAuthnContext)
+//   -> CombiConnectIdp::ProcessAuthnRequest -> Succeed(acting, legal, LoA) -> artifact
+//   -> SP builds a signed ArtifactResolve -> CombiConnectIdp::ResolveArtifact
+//   -> SP processes the ArtifactResponse (signatures verified by lasso) and decrypts both
+//      EncryptedIDs, which must hold the BSNs we put in.
+// Not included: the DigiD leg (one more signature verification on our side) and HTTP/TLS
+// (browser redirects and the mutual-TLS SOAP round trip).
+//
+// Usage: saml_login_bench [--threads N (4)] [--seconds S (10)] [--warmup W (2)] [--bits B (3072)]
+// Prints one key=value line per configuration; exits 1 if any login failed.
+#include "saml/combi_connect.h"
+#include "saml/saml_common.h"
+
+#include <lasso/xml/saml-2.0/saml2_encrypted_element.h>
+#include <lasso/xml/saml-2.0/saml2_name_id.h>
+#include <lasso/xml/saml-2.0/samlp2_authn_request.h>
+#include <lasso/xml/saml-2.0/samlp2_extensions.h>
+#include <lasso/xml/saml-2.0/samlp2_idp_entry.h>
+#include <lasso/xml/saml-2.0/samlp2_idp_list.h>
+#include <lasso/xml/saml-2.0/samlp2_request_abstract.h>
+#include <lasso/xml/saml-2.0/samlp2_requested_authn_context.h>
+#include <lasso/xml/saml-2.0/samlp2_scoping.h>
+
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace volmacht::saml {
+namespace {
+
+namespace fs = std::filesystem;
+using Idp = CombiConnectIdp;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr char kIdpEntity[] = "urn:nl-eid-gdi:1.0:BVD:00000001999999999000:entities:9000";
+constexpr char kSso[] = "https://volmacht.test/saml/sso";
+constexpr char kArs[] = "https://volmacht.test/saml/ars";
+constexpr char kService[] = "5d2a4f6e-8c1b-4e3a-9f7d-2b6c8e0a1d34";
+constexpr char kSuccess[] = "urn:oasis:names:tc:SAML:2.0:status:Success";
+constexpr char kSpEntity[] = "urn:nl-eid-gdi:1.0:DV:00000001444444444000:entities:9004";
+constexpr char kSpOin[] = "00000001444444444000";
+constexpr char kSpAcs[] = "https://lasso-sp.test/acs";
+// Test BSNs (11-proef valid, not real people).
+constexpr char kActing[] = "999993653";
+constexpr char kLegal[] = "999990019";
+
+Timestamp WallNow() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now());
+}
+
+// CPU time of the calling thread: separates work from waiting for a core when threads > cores.
+SteadyClock::duration ThreadCpu() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+double Ms(SteadyClock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+const xmlNode* Child(const xmlNode* n, const char* name) {
+  for (const xmlNode* c = n ? n->children : nullptr; c != nullptr; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE &&
+        std::strcmp(reinterpret_cast<const char*>(c->name), name) == 0) {
+      return c;
+    }
+  }
+  return nullptr;
+}
+const xmlNode* Find(const xmlNode* n, const char* name) {
+  for (const xmlNode* c = n; c != nullptr; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE) continue;
+    if (std::strcmp(reinterpret_cast<const char*>(c->name), name) == 0) return c;
+    if (const xmlNode* f = Find(c->children, name)) return f;
+  }
+  return nullptr;
+}
+std::string Prop(const xmlNode* n, const char* name) {
+  if (n == nullptr) return {};
+  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
+  std::string out = v ? reinterpret_cast<char*>(v) : "";
+  xmlFree(v);
+  return out;
+}
+
+std::string SpMetadata(const std::string& cert_file) {
+  auto cert = CertificateBase64(cert_file);
+  if (!cert) return {};
+  std::string key_info = "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>" + *cert +
+                         "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>";
+  return std::string(
+             "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
+             "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"") +
+         kSpEntity +
+         "\">\n<md:SPSSODescriptor AuthnRequestsSigned=\"true\" "
+         "WantAssertionsSigned=\"true\" "
+         "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n"
+         "<md:KeyDescriptor use=\"signing\">" + key_info + "</md:KeyDescriptor>\n"
+         "<md:KeyDescriptor use=\"encryption\">" + key_info + "</md:KeyDescriptor>\n"
+         "<md:AssertionConsumerService index=\"0\" isDefault=\"true\" "
+         "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact\" Location=\"" +
+         kSpAcs + "\"/>\n</md:SPSSODescriptor>\n</md:EntityDescriptor>\n";
+}
+
+// Everything shared by all threads: the IdP under test and the SP's LassoServer (read-only).
+struct World {
+  std::unique_ptr<Idp> idp;
+  ServerRef sp;
+  Oin sp_oin = *Oin::Parse(kSpOin);
+};
+
+// One login's timings; ok == false when any step failed or the SP read something else.
+struct Sample {
+  bool ok = false;
+  const char* failed_step = "";
+  SteadyClock::duration process{}, succeed{}, resolve{}, full{};
+  SteadyClock::duration idp_cpu{}, full_cpu{};  // thread CPU time
+  SteadyClock::duration idp() const { return process + succeed + resolve; }
+};
+
+// The SP's AuthnRequest as an HTTP-Redirect query string (signed by lasso, RSA-SHA256).
+bool BuildAuthnRequest(LassoServer* sp, std::string* query) {
+  LoginRef login(lasso_login_new(sp));
+  if (lasso_login_init_authn_request(login.get(), kIdpEntity, LASSO_HTTP_METHOD_REDIRECT) != 0) {
+    return false;
+  }
+  LassoProfile* profile = LASSO_PROFILE(login.get());
+  auto* req = LASSO_SAMLP2_AUTHN_REQUEST(profile->request);
+  auto* abstract = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request);
+  SetGStr(&req->ProtocolBinding, "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact");
+
+  std::string fragment = std::string(
+      "<saml:Attribute xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" "
+      "Name=\"urn:nl-eid-gdi:1.0:ServiceUUID\"><saml:AttributeValue>") +
+      kService + "</saml:AttributeValue></saml:Attribute>";
+  xmlDoc* doc = xmlReadMemory(fragment.data(), static_cast<int>(fragment.size()), "f.xml",
+                              nullptr, XML_PARSE_NONET);
+  if (doc == nullptr) return false;
+  GList* any = g_list_append(nullptr, xmlDocGetRootElement(doc));
+  auto* ext = LASSO_SAMLP2_EXTENSIONS(lasso_samlp2_extensions_new());
+  lasso_samlp2_extensions_set_any(ext, any);  // copies the nodes
+  g_list_free(any);
+  xmlFreeDoc(doc);
+  abstract->Extensions = ext;
+
+  // Optional representation: our entity id in Scoping/IDPList.
+  req->Scoping = LASSO_SAMLP2_SCOPING(lasso_samlp2_scoping_new());
+  req->Scoping->IDPList = LASSO_SAMLP2_IDP_LIST(lasso_samlp2_idp_list_new());
+  auto* entry = LASSO_SAMLP2_IDP_ENTRY(lasso_samlp2_idp_entry_new());
+  entry->ProviderID = g_strdup(kIdpEntity);
+  req->Scoping->IDPList->IDPEntry = g_list_append(nullptr, entry);
+
+  req->RequestedAuthnContext =
+      LASSO_SAMLP2_REQUESTED_AUTHN_CONTEXT(lasso_samlp2_requested_authn_context_new());
+  req->RequestedAuthnContext->Comparison = g_strdup("minimum");
+  req->RequestedAuthnContext->AuthnContextClassRef =
+      g_list_append(nullptr, g_strdup(std::string(LoaSamlClassRef(Loa::kMidden)).c_str()));
+
+  if (lasso_login_build_authn_request_msg(login.get()) != 0) return false;
+  std::string url = profile->msg_url ? profile->msg_url : "";
+  auto q = url.find('?');
+  if (q == std::string::npos) return false;
+  *query = url.substr(q + 1);
+  return true;
+}
+
+// The SP side of the artifact round trip; the IdP's ResolveArtifact is timed into *resolve.
+// True when lasso accepted the signed ArtifactResponse, the status is Success and both
+// EncryptedIDs decrypt to the BSNs that went in.
+bool SpResolveAndConsume(World& w, const std::string& redirect_url,
+                         SteadyClock::duration* resolve, SteadyClock::duration* resolve_cpu) {
+  auto q = redirect_url.find('?');
+  if (q == std::string::npos) return false;
+  std::string query = redirect_url.substr(q + 1);
+  LoginRef login(lasso_login_new(w.sp.get()));
+  if (lasso_login_init_request(login.get(), query.data(), LASSO_HTTP_METHOD_ARTIFACT_GET) != 0) {
+    return false;
+  }
+  LassoProfile* profile = LASSO_PROFILE(login.get());
+  if (lasso_login_build_request_msg(login.get()) != 0 || profile->msg_body == nullptr) {
+    return false;
+  }
+  std::string resolve_body = profile->msg_body;
+
+  auto t0 = SteadyClock::now();
+  auto c0 = ThreadCpu();
+  auto envelope = w.idp->ResolveArtifact(resolve_body, w.sp_oin, WallNow());
+  *resolve_cpu = ThreadCpu() - c0;
+  *resolve = SteadyClock::now() - t0;
+  if (!envelope) return false;
+
+  if (lasso_login_process_response_msg(login.get(), envelope->data()) != 0) return false;
+
+  xmlDoc* doc = xmlReadMemory(envelope->data(), static_cast<int>(envelope->size()), "e.xml",
+                              nullptr, XML_PARSE_NONET);
+  if (doc == nullptr) return false;
+  std::unique_ptr<xmlDoc, void (*)(xmlDoc*)> doc_owner(doc, xmlFreeDoc);
+  const xmlNode* root = xmlDocGetRootElement(doc);
+  const xmlNode* code = Child(Child(Find(root, "Response"), "Status"), "StatusCode");
+  if (Prop(code, "Value") != kSuccess) return false;
+  const xmlNode* assertion = Find(root, "Assertion");
+  const xmlNode* statement = assertion ? Find(assertion->children, "AttributeStatement") : nullptr;
+  std::string acting, legal;
+  for (const xmlNode* st = statement ? statement->children : nullptr; st; st = st->next) {
+    if (st->type != XML_ELEMENT_NODE) continue;
+    const xmlNode* enc = Child(Child(st, "AttributeValue"), "EncryptedID");
+    if (enc == nullptr) continue;
+    GRef<LassoNode> e(lasso_saml2_encrypted_element_new());
+    if (lasso_node_init_from_xml(e.get(), const_cast<xmlNode*>(enc)) != 0) return false;
+    LassoNode* plain = nullptr;
+    if (lasso_saml2_encrypted_element_server_decrypt(LASSO_SAML2_ENCRYPTED_ELEMENT(e.get()),
+                                                     w.sp.get(), &plain) != 0) {
+      return false;
+    }
+    GRef<LassoNode> owned(plain);
+    if (plain == nullptr || !LASSO_IS_SAML2_NAME_ID(plain)) return false;
+    const char* content = LASSO_SAML2_NAME_ID(plain)->content;
+    std::string name = Prop(st, "Name");
+    if (name == "urn:nl-eid-gdi:1.0:ActingSubjectID") acting = content ? content : "";
+    if (name == "urn:nl-eid-gdi:1.0:LegalSubjectID") legal = content ? content : "";
+  }
+  return acting == kActing && legal == kLegal;
+}
+
+Sample OneLogin(World& w, const Bsn& acting, const Bsn& legal) {
+  Sample s;
+  auto start = SteadyClock::now();
+  auto cpu_start = ThreadCpu();
+  std::string query;
+  if (!BuildAuthnRequest(w.sp.get(), &query)) {
+    s.failed_step = "sp_authn_request";
+    return s;
+  }
+  auto t0 = SteadyClock::now();
+  auto c0 = ThreadCpu();
+  auto info = w.idp->ProcessAuthnRequest(Idp::Binding::kRedirect, query, WallNow());
+  auto t1 = SteadyClock::now();
+  if (!info) {
+    s.failed_step = "idp_process";
+    return s;
+  }
+  auto reply = w.idp->Succeed(*info, acting, legal, Loa::kSubstantieel, WallNow());
+  auto c2 = ThreadCpu();
+  auto t2 = SteadyClock::now();
+  if (!reply || reply->kind != Idp::SamlReply::kRedirect) {
+    s.failed_step = "idp_succeed";
+    return s;
+  }
+  s.process = t1 - t0;
+  s.succeed = t2 - t1;
+  SteadyClock::duration resolve_cpu{};
+  if (!SpResolveAndConsume(w, reply->url, &s.resolve, &resolve_cpu)) {
+    s.failed_step = "resolve_or_sp_consume";
+    return s;
+  }
+  s.full = SteadyClock::now() - start;
+  s.full_cpu = ThreadCpu() - cpu_start;
+  s.idp_cpu = (c2 - c0) + resolve_cpu;
+  s.ok = true;
+  return s;
+}
+
+struct RunResult {
+  std::vector<Sample> samples;
+  long failures = 0;
+  std::string first_failure;
+  double seconds = 0;
+};
+
+RunResult Run(World& w, int threads, double warmup_s, double measure_s) {
+  const Bsn acting = *Bsn::Parse(kActing);
+  const Bsn legal = *Bsn::Parse(kLegal);
+  std::atomic<int> phase{0};  // 0 warm-up, 1 measuring, 2 stop
+  std::vector<std::vector<Sample>> per_thread(threads);
+  std::vector<long> failures(threads, 0);
+  std::vector<std::string> first_failure(threads);
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i) {
+    pool.emplace_back([&, i] {
+      for (;;) {
+        int p = phase.load(std::memory_order_acquire);
+        if (p == 2) break;
+        Sample s = OneLogin(w, acting, legal);
+        if (!s.ok) {
+          ++failures[i];
+          if (first_failure[i].empty()) first_failure[i] = s.failed_step;
+          continue;
+        }
+        // Only logins that started and ended inside the measuring window count.
+        if (p == 1 && phase.load(std::memory_order_acquire) == 1) per_thread[i].push_back(s);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(warmup_s));
+  auto begin = SteadyClock::now();
+  phase.store(1, std::memory_order_release);
+  std::this_thread::sleep_for(std::chrono::duration<double>(measure_s));
+  phase.store(2, std::memory_order_release);
+  auto end = SteadyClock::now();
+  for (auto& t : pool) t.join();
+
+  RunResult r;
+  r.seconds = std::chrono::duration<double>(end - begin).count();
+  for (int i = 0; i < threads; ++i) {
+    r.samples.insert(r.samples.end(), per_thread[i].begin(), per_thread[i].end());
+    r.failures += failures[i];
+    if (r.first_failure.empty()) r.first_failure = first_failure[i];
+  }
+  return r;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(idx, v.size() - 1)];
+}
+double Mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+int ParseIntArg(const char* text, const char* name) {
+  char* end = nullptr;
+  long v = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || v <= 0 || v > 100000) {
+    std::fprintf(stderr, "invalid value for %s\n", name);
+    std::exit(2);
+  }
+  return static_cast<int>(v);
+}
+
+int Main(int argc, char** argv) {
+  int threads = 4, seconds = 10, warmup = 2, bits = 3072;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) {
+      std::fprintf(stderr,
+                   "usage: saml_login_bench [--threads N] [--seconds S] [--warmup W] [--bits B]\n");
+      return 2;
+    }
+    if (a == "--threads") {
+      threads = ParseIntArg(argv[++i], "--threads");
+    } else if (a == "--seconds") {
+      seconds = ParseIntArg(argv[++i], "--seconds");
+    } else if (a == "--warmup") {
+      warmup = ParseIntArg(argv[++i], "--warmup");
+    } else if (a == "--bits") {
+      bits = ParseIntArg(argv[++i], "--bits");
+    } else {
+      std::fprintf(stderr, "unknown argument\n");
+      return 2;
+    }
+  }
+
+  InitLasso();
+  char tmpl[] = "/tmp/saml-login-bench-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) return 1;
+  const std::string dir = tmpl;
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+
+  const std::string idp_key = dir + "/idp-key.pem", idp_cert = dir + "/idp.pem";
+  const std::string sp_key = dir + "/sp-key.pem", sp_cert = dir + "/sp.pem";
+  auto keygen_start = SteadyClock::now();
+  if (!EnsureSigningKeyPair(idp_key, idp_cert, "idp", bits) ||
+      !EnsureSigningKeyPair(sp_key, sp_cert, "sp", bits)) {
+    std::fprintf(stderr, "key generation failed\n");
+    return 1;
+  }
+  double keygen_ms = Ms(SteadyClock::now() - keygen_start);
+  // Before any thread starts: otherwise every encryption reloads the system CA bundle.
+  PinDefaultCaStore(idp_cert);
+
+  World w;
+  std::string sp_md = SpMetadata(sp_cert);
+  auto idp = Idp::Create({kIdpEntity, idp_key, idp_cert, kSso, kArs},
+                         {{w.sp_oin, sp_md, false}});
+  if (!idp) {
+    std::fprintf(stderr, "CombiConnectIdp::Create: %s\n", idp.error().message.c_str());
+    return 1;
+  }
+  w.idp = std::move(*idp);
+  auto sp = MakeServerFromMetadataText(sp_md, sp_key, sp_cert, true);
+  if (!sp) {
+    std::fprintf(stderr, "SP server: %s\n", sp.error().message.c_str());
+    return 1;
+  }
+  w.sp = std::move(*sp);
+  w.sp->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
+  std::string idp_md = w.idp->Metadata();
+  if (lasso_server_add_provider_from_buffer(w.sp.get(), LASSO_PROVIDER_ROLE_IDP, idp_md.c_str(),
+                                            nullptr, nullptr) != 0) {
+    std::fprintf(stderr, "SP could not load IdP metadata\n");
+    return 1;
+  }
+
+  std::printf("# saml_login_bench: in-process SP(lasso) + CombiConnectIdp, RSA-%d keys "
+              "(generated in %.0f ms), signed Redirect AuthnRequest with optional representation, "
+              "signed ArtifactResolve/Response, 2 EncryptedIDs decrypted by the SP. "
+              "NOT included: DigiD leg (one more signature verification) and HTTP/TLS "
+              "round trips. cpus=%u\n",
+              bits, keygen_ms, std::thread::hardware_concurrency());
+  std::fflush(stdout);
+
+  RunResult r = Run(w, threads, warmup, seconds);
+  std::vector<double> idp_ms, full_ms, process_ms, succeed_ms, resolve_ms, idp_cpu, full_cpu;
+  for (const Sample& s : r.samples) {
+    idp_ms.push_back(Ms(s.idp()));
+    full_ms.push_back(Ms(s.full));
+    process_ms.push_back(Ms(s.process));
+    succeed_ms.push_back(Ms(s.succeed));
+    resolve_ms.push_back(Ms(s.resolve));
+    idp_cpu.push_back(Ms(s.idp_cpu));
+    full_cpu.push_back(Ms(s.full_cpu));
+  }
+  // What the IdP alone could sustain if it had every core to itself (CPU-bound estimate).
+  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  double idp_only_est = Mean(idp_cpu) > 0 ? cpus * 1000.0 / Mean(idp_cpu) : 0;
+  double rate = r.seconds > 0 ? static_cast<double>(r.samples.size()) / r.seconds : 0;
+  std::printf(
+      "threads=%d seconds=%d warmup=%d key_bits=%d logins=%zu failures=%ld "
+      "logins_per_s=%.1f idp_p50_ms=%.2f idp_p99_ms=%.2f idp_mean_ms=%.2f "
+      "full_p50_ms=%.2f full_p99_ms=%.2f full_mean_ms=%.2f process_mean_ms=%.2f "
+      "succeed_mean_ms=%.2f resolve_mean_ms=%.2f idp_cpu_mean_ms=%.2f full_cpu_mean_ms=%.2f "
+      "idp_only_est_logins_per_s=%.1f cpus=%u excluded=digid_leg,http_tls\n",
+      threads, seconds, warmup, bits, r.samples.size(), r.failures, rate,
+      Percentile(idp_ms, 0.50), Percentile(idp_ms, 0.99), Mean(idp_ms),
+      Percentile(full_ms, 0.50), Percentile(full_ms, 0.99), Mean(full_ms), Mean(process_ms),
+      Mean(succeed_ms), Mean(resolve_ms), Mean(idp_cpu), Mean(full_cpu), idp_only_est, cpus);
+  if (r.failures > 0 || r.samples.empty()) {
+    std::fprintf(stderr, "FAILED: %ld failed logins (first failing step: %s), %zu measured\n",
+                 r.failures, r.first_failure.empty() ? "none" : r.first_failure.c_str(),
+                 r.samples.size());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace volmacht::saml
+
+int main(int argc, char** argv) { return volmacht::saml::Main(argc, argv); }
