@@ -11,6 +11,7 @@
 #include <thread>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -182,6 +183,10 @@ struct MandateService::Impl {
   std::mutex use_mu;
   std::condition_variable use_cv;
   std::vector<MandateUse> uses;
+  // Uses are recorded to the minute: keys (mandate, provider, service, channel) already
+  // queued in `use_minute`. Bounded by the distinct mandates used in one minute.
+  int64_t use_minute = -1;
+  std::unordered_set<std::string> used_this_minute;
   bool stopping = false;
   std::mutex flush_mu;  // one writer of uses at a time
   std::thread flusher;
@@ -1539,8 +1544,18 @@ void MandateService::RecordUse(const MandateUse& use) {
   Impl& I = *impl_;
   bool full = false;
   {
+    int64_t minute = std::chrono::floor<std::chrono::minutes>(use.at).time_since_epoch().count();
+    std::string key;
+    key.reserve(128);
+    key.append(use.mandate_id.str()).append(use.provider.str()).append(use.service.str());
+    key.append(use.channel);
     std::lock_guard lock(I.use_mu);
+    if (minute != I.use_minute) {
+      I.use_minute = minute;
+      I.used_this_minute.clear();
+    }
     if (I.uses.size() >= kMaxQueuedUses) return;
+    if (!I.used_this_minute.insert(std::move(key)).second) return;  // already recorded
     I.uses.push_back(use);
     full = I.uses.size() >= kUseFlushBatch;
   }

@@ -185,7 +185,9 @@ class MandateService {
   [[nodiscard]] Result<VerifyAnswer> Verify(const Caller& c, const VerifyQuery& q);
   [[nodiscard]] Result<std::vector<ForWhomEntry>> ForWhom(const Caller& c, const Party& agent,
                                                           const Uuid& service, Loa loa);
-  // Records a use of a mandate (off the hot path: queued, flushed in batches).
+  // Records a use of a mandate (off the hot path: queued, flushed in batches). Uses are kept
+  // to the minute: the same mandate used by the same provider for the same service through
+  // the same channel within one minute (UTC) is one record, the first (docs/adr/0008).
   void RecordUse(const MandateUse& use);
 
   // --- Time ---

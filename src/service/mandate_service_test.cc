@@ -1025,10 +1025,29 @@ TEST_F(ServiceTest, RestartRebuildsTheSameIndex) {
 TEST_F(ServiceTest, UsesAreFlushedOnDestruction) {
   Uuid id = MustActivate(kAlice, kBob).mandate.mandate.id;
   EXPECT_TRUE(Allowed(kBob, kAlice, kS1));
+  clock_.Advance(std::chrono::minutes(1));
   EXPECT_TRUE(Allowed(kBob, kAlice, kS1));
   svc_.reset();
   EXPECT_EQ(store_->UsesOfMandate(id).value().size(), 2u);
   StartService();
+}
+
+TEST_F(ServiceTest, UsesAreRecordedToTheMinute) {
+  Uuid id = MustActivate(kAlice, kBob).mandate.mandate.id;
+  for (int i = 0; i < 50; ++i) EXPECT_TRUE(Allowed(kBob, kAlice, kS1));
+  svc_->FlushUses();
+  ASSERT_EQ(store_->UsesOfMandate(id).value().size(), 1u);  // fifty in one minute: one use
+  clock_.Advance(std::chrono::seconds(61));
+  EXPECT_TRUE(Allowed(kBob, kAlice, kS1));
+  EXPECT_TRUE(Allowed(kBob, kAlice, kS1));
+  svc_->FlushUses();
+  auto uses = store_->UsesOfMandate(id).value();
+  ASSERT_EQ(uses.size(), 2u);  // a new minute: a new use
+  EXPECT_NE(uses[0].at, uses[1].at);
+  // A use through another channel in the same minute is a use of its own.
+  svc_->RecordUse(MandateUse{id, kOin1, kS1, "saml", clock_.Now()});
+  svc_->FlushUses();
+  EXPECT_EQ(store_->UsesOfMandate(id).value().size(), 3u);
 }
 
 TEST_F(ServiceTest, ListsGivenAndReceived) {
