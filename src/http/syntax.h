@@ -13,6 +13,8 @@ bool IsToken(std::string_view s);
 bool IsFieldValue(std::string_view s);
 // ASCII lower case (header names).
 std::string LowerCase(std::string_view s);
+// Percent-encodes everything except RFC 3986 unreserved characters (space -> %20).
+std::string UrlEncode(std::string_view text);
 // True when a Content-Type names application/json, in any case, with or without parameters.
 bool IsJsonMediaType(std::string_view content_type);
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "http/syntax.h"
 
 namespace volmacht::oidc {
 
@@ -42,8 +43,7 @@ class FormParams {
 // bytes (tab, CR, LF, NUL, DEL...).
 [[nodiscard]] Result<std::string> FormDecode(std::string_view text);
 
-// Percent-encodes everything except RFC 3986 unreserved characters (space -> %20).
-std::string UrlEncode(std::string_view text);
+using http::UrlEncode;  // percent-encoding, one definition for the program
 
 // redirect_uri with the pairs appended as query parameters (with '&' when it already has a
 // query). The registered redirect URIs have no fragment (checked at registration).

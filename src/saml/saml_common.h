@@ -29,6 +29,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "http/syntax.h"
 
 namespace volmacht::saml {
 
@@ -142,8 +143,7 @@ std::string LassoErrorText(int rc);
 // application/x-www-form-urlencoded (query strings and form bodies): '+' is a space, %XX
 // escapes must be valid, a name may occur only once. Errors: kInvalidArgument.
 [[nodiscard]] Result<std::map<std::string, std::string>> ParseForm(std::string_view text);
-// Percent-encodes everything except unreserved characters (RFC 3986).
-std::string UrlEncode(std::string_view text);
+using http::UrlEncode;  // percent-encoding, one definition for the program
 // Strict base64 (standard alphabet, padding required, ASCII whitespace skipped).
 [[nodiscard]] Result<std::string> Base64Decode(std::string_view text, std::size_t max_out);
 std::string Base64Encode(std::string_view bytes);
