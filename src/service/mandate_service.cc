@@ -441,6 +441,18 @@ struct MandateService::Impl {
     return out;
   }
 
+  // The end of every write use case: commit the batch, then answer the mandate as the caller
+  // may see it, with the sequence number the commit produced.
+  Result<WriteResult> CommitAndAnswer(const Caller& c, WriteBatch b, Attempt& a, const Mandate& m,
+                                      People& people, const Catalogue& cat,
+                                      std::string activation_code = "") {
+    Result<uint64_t> seq = Commit(std::move(b), a);
+    if (!seq) return Fail(seq.error());
+    Result<MandateView> view = MakeView(c, m, people, cat, a.today);
+    if (!view) return Fail(view.error());
+    return WriteResult{std::move(*view), *seq, std::move(activation_code)};
+  }
+
   Result<MandateView> MakeView(const Caller& c, const Mandate& m, People& people,
                                const Catalogue& cat, Date today) {
     MandateView v;
@@ -979,11 +991,8 @@ Result<WriteResult> MandateService::Grant(const Caller& c, const GrantRequest& r
     b.codes.push_back(MakeActivationCode(I.cfg.code_key, t->mandate.id, code,
                                          StartOfAmsterdamDay(t->mandate.lapse_on)));
     b.events.push_back({t->mandate.id.str(), t->event});
-    Result<uint64_t> seq = I.Commit(std::move(b), a);
-    if (!seq) return Fail(seq.error());
-    Result<MandateView> view = I.MakeView(c, t->mandate, people, *cat, a.today);
-    if (!view) return Fail(view.error());
-    return WriteResult{std::move(*view), *seq, FormatActivationCode(code)};
+    return I.CommitAndAnswer(c, std::move(b), a, t->mandate, people, *cat,
+                             FormatActivationCode(code));
   });
 }
 
@@ -1052,11 +1061,7 @@ Result<WriteResult> MandateService::Ask(const Caller& c, const AskRequest& r) {
                                                   R"({"kind":"ACTIVATION_CODE"})"}});
     }
     b.letters.push_back(std::move(*letter));
-    Result<uint64_t> seq = I.Commit(std::move(b), a);
-    if (!seq) return Fail(seq.error());
-    Result<MandateView> view = I.MakeView(c, m, people, *cat, a.today);
-    if (!view) return Fail(view.error());
-    return WriteResult{std::move(*view), *seq, ""};
+    return I.CommitAndAnswer(c, std::move(b), a, m, people, *cat);
   });
 }
 
@@ -1111,11 +1116,7 @@ Result<WriteResult> MandateService::Activate(const Caller& c, const Bsn& princip
     b.mandates.push_back({t->mandate, m.version});
     b.codes.push_back(match->used);
     b.events.push_back({m.id.str(), t->event});
-    Result<uint64_t> seq = I.Commit(std::move(b), a);
-    if (!seq) return Fail(seq.error());
-    Result<MandateView> view = I.MakeView(c, t->mandate, people, *cat, a.today);
-    if (!view) return Fail(view.error());
-    return WriteResult{std::move(*view), *seq, ""};
+    return I.CommitAndAnswer(c, std::move(b), a, t->mandate, people, *cat);
   });
 }
 
@@ -1365,11 +1366,7 @@ Result<WriteResult> MandateService::CreateDirect(const Caller& c, const DirectRe
     }
     b.mandates.push_back({t->mandate, 0});
     b.events.push_back({t->mandate.id.str(), t->event});
-    Result<uint64_t> seq = I.Commit(std::move(b), a);
-    if (!seq) return Fail(seq.error());
-    Result<MandateView> view = I.MakeView(c, t->mandate, people, *cat, a.today);
-    if (!view) return Fail(view.error());
-    return WriteResult{std::move(*view), *seq, ""};
+    return I.CommitAndAnswer(c, std::move(b), a, t->mandate, people, *cat);
   });
 }
 
@@ -1436,11 +1433,7 @@ Result<WriteResult> MandateService::CreateSurvivor(const Caller& c, const Surviv
     }
     b.mandates.push_back({t->mandate, 0});
     b.events.push_back({t->mandate.id.str(), t->event});
-    Result<uint64_t> seq = I.Commit(std::move(b), a);
-    if (!seq) return Fail(seq.error());
-    Result<MandateView> view = I.MakeView(c, t->mandate, people, *cat, a.today);
-    if (!view) return Fail(view.error());
-    return WriteResult{std::move(*view), *seq, ""};
+    return I.CommitAndAnswer(c, std::move(b), a, t->mandate, people, *cat);
   });
 }
 
