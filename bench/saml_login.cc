@@ -74,31 +74,6 @@ double Ms(SteadyClock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-const xmlNode* Child(const xmlNode* n, const char* name) {
-  for (const xmlNode* c = n ? n->children : nullptr; c != nullptr; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE &&
-        std::strcmp(reinterpret_cast<const char*>(c->name), name) == 0) {
-      return c;
-    }
-  }
-  return nullptr;
-}
-const xmlNode* Find(const xmlNode* n, const char* name) {
-  for (const xmlNode* c = n; c != nullptr; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE) continue;
-    if (std::strcmp(reinterpret_cast<const char*>(c->name), name) == 0) return c;
-    if (const xmlNode* f = Find(c->children, name)) return f;
-  }
-  return nullptr;
-}
-std::string Prop(const xmlNode* n, const char* name) {
-  if (n == nullptr) return {};
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  std::string out = v ? reinterpret_cast<char*>(v) : "";
-  xmlFree(v);
-  return out;
-}
-
 std::string SpMetadata(const std::string& cert_file) {
   auto cert = CertificateBase64(cert_file);
   if (!cert) return {};
@@ -212,14 +187,14 @@ bool SpResolveAndConsume(World& w, const std::string& redirect_url,
   if (doc == nullptr) return false;
   std::unique_ptr<xmlDoc, void (*)(xmlDoc*)> doc_owner(doc, xmlFreeDoc);
   const xmlNode* root = xmlDocGetRootElement(doc);
-  const xmlNode* code = Child(Child(Find(root, "Response"), "Status"), "StatusCode");
-  if (Prop(code, "Value") != kSuccess) return false;
-  const xmlNode* assertion = Find(root, "Assertion");
-  const xmlNode* statement = assertion ? Find(assertion->children, "AttributeStatement") : nullptr;
+  const xmlNode* code = XmlChild(XmlChild(XmlFind(root, "Response"), "Status"), "StatusCode");
+  if (XmlAttr(code, "Value") != kSuccess) return false;
+  const xmlNode* assertion = XmlFind(root, "Assertion");
+  const xmlNode* statement = assertion ? XmlFind(assertion->children, "AttributeStatement") : nullptr;
   std::string acting, legal;
   for (const xmlNode* st = statement ? statement->children : nullptr; st; st = st->next) {
     if (st->type != XML_ELEMENT_NODE) continue;
-    const xmlNode* enc = Child(Child(st, "AttributeValue"), "EncryptedID");
+    const xmlNode* enc = XmlChild(XmlChild(st, "AttributeValue"), "EncryptedID");
     if (enc == nullptr) continue;
     GRef<LassoNode> e(lasso_saml2_encrypted_element_new());
     if (lasso_node_init_from_xml(e.get(), const_cast<xmlNode*>(enc)) != 0) return false;
@@ -231,7 +206,7 @@ bool SpResolveAndConsume(World& w, const std::string& redirect_url,
     GRef<LassoNode> owned(plain);
     if (plain == nullptr || !LASSO_IS_SAML2_NAME_ID(plain)) return false;
     const char* content = LASSO_SAML2_NAME_ID(plain)->content;
-    std::string name = Prop(st, "Name");
+    std::string name = XmlAttr(st, "Name");
     if (name == "urn:nl-eid-gdi:1.0:ActingSubjectID") acting = content ? content : "";
     if (name == "urn:nl-eid-gdi:1.0:LegalSubjectID") legal = content ? content : "";
   }

@@ -78,7 +78,6 @@ std::string Quote(const std::string& s) {
   return q + "'";
 }
 
-
 void WriteAll(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
@@ -660,37 +659,6 @@ struct LassoResult {
       recipient, issue_instant, not_on_or_after, qualifier;
 };
 
-const xmlNode* Child(const xmlNode* n, const char* name) {
-  for (const xmlNode* c = n ? n->children : nullptr; c != nullptr; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE && std::strcmp(reinterpret_cast<const char*>(c->name), name) == 0) {
-      return c;
-    }
-  }
-  return nullptr;
-}
-const xmlNode* Find(const xmlNode* n, const char* name) {
-  for (const xmlNode* c = n; c != nullptr; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE) continue;
-    if (std::strcmp(reinterpret_cast<const char*>(c->name), name) == 0) return c;
-    if (const xmlNode* f = Find(c->children, name)) return f;
-  }
-  return nullptr;
-}
-std::string Prop(const xmlNode* n, const char* name) {
-  if (n == nullptr) return {};
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  std::string out = v ? reinterpret_cast<char*>(v) : "";
-  xmlFree(v);
-  return out;
-}
-std::string Content(const xmlNode* n) {
-  if (n == nullptr) return {};
-  xmlChar* v = xmlNodeGetContent(n);
-  std::string out = v ? reinterpret_cast<char*>(v) : "";
-  xmlFree(v);
-  return out;
-}
-
 class LassoSpTest : public CombiConnectTest {
  protected:
   // sso_url: where this SP believes our SSO endpoint is (lasso takes the request's
@@ -795,26 +763,26 @@ class LassoSpTest : public CombiConnectTest {
     xmlDoc* doc = xmlReadMemory(envelope->data(), static_cast<int>(envelope->size()), "e.xml",
                                 nullptr, XML_PARSE_NONET);
     const xmlNode* root = xmlDocGetRootElement(doc);
-    const xmlNode* response = Find(root, "Response");
-    const xmlNode* code = Child(Child(response, "Status"), "StatusCode");
-    out.status = Prop(code, "Value");
-    out.status_detail = Prop(Child(code, "StatusCode"), "Value");
-    if (const xmlNode* a = Find(root, "Assertion")) {
-      out.loa = Content(Find(a->children, "AuthnContextClassRef"));
-      out.audience = Content(Find(a->children, "Audience"));
-      out.issue_instant = Prop(a, "IssueInstant");
-      const xmlNode* scd = Find(a->children, "SubjectConfirmationData");
-      out.in_response_to = Prop(scd, "InResponseTo");
-      out.recipient = Prop(scd, "Recipient");
-      out.not_on_or_after = Prop(scd, "NotOnOrAfter");
-      for (const xmlNode* st = Find(a->children, "AttributeStatement")->children; st;
+    const xmlNode* response = XmlFind(root, "Response");
+    const xmlNode* code = XmlChild(XmlChild(response, "Status"), "StatusCode");
+    out.status = XmlAttr(code, "Value");
+    out.status_detail = XmlAttr(XmlChild(code, "StatusCode"), "Value");
+    if (const xmlNode* a = XmlFind(root, "Assertion")) {
+      out.loa = XmlText(XmlFind(a->children, "AuthnContextClassRef"));
+      out.audience = XmlText(XmlFind(a->children, "Audience"));
+      out.issue_instant = XmlAttr(a, "IssueInstant");
+      const xmlNode* scd = XmlFind(a->children, "SubjectConfirmationData");
+      out.in_response_to = XmlAttr(scd, "InResponseTo");
+      out.recipient = XmlAttr(scd, "Recipient");
+      out.not_on_or_after = XmlAttr(scd, "NotOnOrAfter");
+      for (const xmlNode* st = XmlFind(a->children, "AttributeStatement")->children; st;
            st = st->next) {
         if (st->type != XML_ELEMENT_NODE) continue;
-        std::string name = Prop(st, "Name");
-        const xmlNode* value = Child(st, "AttributeValue");
-        const xmlNode* enc = Child(value, "EncryptedID");
+        std::string name = XmlAttr(st, "Name");
+        const xmlNode* value = XmlChild(st, "AttributeValue");
+        const xmlNode* enc = XmlChild(value, "EncryptedID");
         if (enc == nullptr) {
-          out.service = Content(value);
+          out.service = XmlText(value);
           continue;
         }
         GRef<LassoNode> e(lasso_saml2_encrypted_element_new());

@@ -105,14 +105,6 @@ bool NameIs(const xmlNode* n, std::string_view name) {
   return name == reinterpret_cast<const char*>(n->name);
 }
 
-std::string Attr(const xmlNode* n, const char* name) {
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (v == nullptr) return {};
-  std::string out(reinterpret_cast<char*>(v));
-  xmlFree(v);
-  return out;
-}
-
 Result<void> CheckNode(const xmlNode* n, int depth) {
   // Deeply nested input is an attack on recursive processing further on, never a real SAML
   // message (they are well under 30 levels deep).
@@ -120,7 +112,7 @@ Result<void> CheckNode(const xmlNode* n, int depth) {
   for (const xmlNode* c = n; c != nullptr; c = c->next) {
     if (c->type != XML_ELEMENT_NODE) continue;
     if (InNs(c, kDsigNs)) {
-      std::string alg = Attr(c, "Algorithm");
+      std::string alg = XmlAttr(c, "Algorithm");
       if (NameIs(c, "SignatureMethod") && !AllowedSignatureMethods().contains(alg)) {
         return Fail(Error::Invalid("signature algorithm not allowed"));
       }
@@ -133,7 +125,7 @@ Result<void> CheckNode(const xmlNode* n, int depth) {
         return Fail(Error::Invalid("transform algorithm not allowed"));
       }
     } else if (InNs(c, kXencNs) && NameIs(c, "EncryptionMethod")) {
-      if (!AllowedEncryptionMethods().contains(Attr(c, "Algorithm"))) {
+      if (!AllowedEncryptionMethods().contains(XmlAttr(c, "Algorithm"))) {
         return Fail(Error::Invalid("encryption algorithm not allowed"));
       }
     }
@@ -246,6 +238,39 @@ std::string BioToString(BIO* b) {
 }
 
 }  // namespace
+
+const xmlNode* XmlChild(const xmlNode* n, const char* name) {
+  for (const xmlNode* c = n ? n->children : nullptr; c != nullptr; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE && NameIs(c, name)) return c;
+  }
+  return nullptr;
+}
+
+const xmlNode* XmlFind(const xmlNode* n, const char* name) {
+  for (const xmlNode* c = n; c != nullptr; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE) continue;
+    if (NameIs(c, name)) return c;
+    if (const xmlNode* f = XmlFind(c->children, name)) return f;
+  }
+  return nullptr;
+}
+
+std::string XmlAttr(const xmlNode* n, const char* name) {
+  if (n == nullptr) return {};
+  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
+  if (v == nullptr) return {};
+  std::string out(reinterpret_cast<char*>(v));
+  xmlFree(v);
+  return out;
+}
+
+std::string XmlText(const xmlNode* n) {
+  if (n == nullptr) return {};
+  xmlChar* v = xmlNodeGetContent(n);
+  std::string out = v ? reinterpret_cast<char*>(v) : "";
+  xmlFree(v);
+  return out;
+}
 
 void InitLasso() {
   static std::once_flag once;
@@ -599,7 +624,7 @@ Result<std::string> MetadataEntityId(std::string_view metadata_xml) {
       !InNs(root, "urn:oasis:names:tc:SAML:2.0:metadata")) {
     return Fail(Error::Invalid("metadata is not an EntityDescriptor"));
   }
-  std::string id = Attr(root, "entityID");
+  std::string id = XmlAttr(root, "entityID");
   if (id.empty() || id.size() > 1024) return Fail(Error::Invalid("metadata has no entityID"));
   return id;
 }
@@ -610,8 +635,8 @@ void CollectEndpoints(const xmlNode* n, std::string_view element, std::string_vi
   for (const xmlNode* c = n; c != nullptr; c = c->next) {
     if (c->type != XML_ELEMENT_NODE) continue;
     if (InNs(c, "urn:oasis:names:tc:SAML:2.0:metadata") && NameIs(c, element) &&
-        Attr(c, "Binding") == binding) {
-      out->push_back(Attr(c, "Location"));
+        XmlAttr(c, "Binding") == binding) {
+      out->push_back(XmlAttr(c, "Location"));
     }
     CollectEndpoints(c->children, element, binding, out);
   }

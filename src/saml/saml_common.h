@@ -143,6 +143,12 @@ std::string LassoErrorText(int rc);
 // application/x-www-form-urlencoded (query strings and form bodies): '+' is a space, %XX
 // escapes must be valid, a name may occur only once. Errors: kInvalidArgument.
 [[nodiscard]] Result<std::map<std::string, std::string>> ParseForm(std::string_view text);
+// Small read-only helpers over an already parsed libxml2 tree (local names; namespaces are
+// not compared). Null in, empty out.
+const xmlNode* XmlChild(const xmlNode* n, const char* name);  // first element child `name`
+const xmlNode* XmlFind(const xmlNode* n, const char* name);   // depth first over n and siblings
+std::string XmlAttr(const xmlNode* n, const char* name);      // "" when absent
+std::string XmlText(const xmlNode* n);                        // the node's text content
 using http::UrlEncode;  // percent-encoding, one definition for the program
 // Strict base64 (standard alphabet, padding required, ASCII whitespace skipped).
 [[nodiscard]] Result<std::string> Base64Decode(std::string_view text, std::size_t max_out);

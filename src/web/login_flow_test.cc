@@ -254,36 +254,10 @@ struct Outcome {
   std::string status, status_detail, acting, legal, service, loa;
 };
 
-const xmlNode* Child(const xmlNode* n, const char* name) {
-  for (const xmlNode* c = n ? n->children : nullptr; c != nullptr; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE && std::strcmp(reinterpret_cast<const char*>(c->name), name) == 0) {
-      return c;
-    }
-  }
-  return nullptr;
-}
-const xmlNode* Find(const xmlNode* n, const char* name) {
-  for (const xmlNode* c = n; c != nullptr; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE) continue;
-    if (std::strcmp(reinterpret_cast<const char*>(c->name), name) == 0) return c;
-    if (const xmlNode* f = Find(c->children, name)) return f;
-  }
-  return nullptr;
-}
-std::string Prop(const xmlNode* n, const char* name) {
-  if (n == nullptr) return {};
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  std::string out = v ? reinterpret_cast<char*>(v) : "";
-  xmlFree(v);
-  return out;
-}
-std::string Content(const xmlNode* n) {
-  if (n == nullptr) return {};
-  xmlChar* v = xmlNodeGetContent(n);
-  std::string out = v ? reinterpret_cast<char*>(v) : "";
-  xmlFree(v);
-  return out;
-}
+using saml::XmlAttr;
+using saml::XmlChild;
+using saml::XmlFind;
+using saml::XmlText;
 
 class LoginFlowTest : public ::testing::Test {
  protected:
@@ -575,20 +549,20 @@ class LoginFlowTest : public ::testing::Test {
     xmlDoc* doc = xmlReadMemory(envelope.data(), static_cast<int>(envelope.size()), "e.xml",
                                 nullptr, XML_PARSE_NONET);
     const xmlNode* root = xmlDocGetRootElement(doc);
-    const xmlNode* response = Find(root, "Response");
-    const xmlNode* code = Child(Child(response, "Status"), "StatusCode");
-    out.status = Prop(code, "Value");
-    out.status_detail = Prop(Child(code, "StatusCode"), "Value");
-    if (const xmlNode* a = Find(root, "Assertion")) {
-      out.loa = Content(Find(a->children, "AuthnContextClassRef"));
-      const xmlNode* statement = Find(a->children, "AttributeStatement");
+    const xmlNode* response = XmlFind(root, "Response");
+    const xmlNode* code = XmlChild(XmlChild(response, "Status"), "StatusCode");
+    out.status = XmlAttr(code, "Value");
+    out.status_detail = XmlAttr(XmlChild(code, "StatusCode"), "Value");
+    if (const xmlNode* a = XmlFind(root, "Assertion")) {
+      out.loa = XmlText(XmlFind(a->children, "AuthnContextClassRef"));
+      const xmlNode* statement = XmlFind(a->children, "AttributeStatement");
       for (const xmlNode* st = statement ? statement->children : nullptr; st; st = st->next) {
         if (st->type != XML_ELEMENT_NODE) continue;
-        std::string name = Prop(st, "Name");
-        const xmlNode* value = Child(st, "AttributeValue");
-        const xmlNode* enc = Child(value, "EncryptedID");
+        std::string name = XmlAttr(st, "Name");
+        const xmlNode* value = XmlChild(st, "AttributeValue");
+        const xmlNode* enc = XmlChild(value, "EncryptedID");
         if (enc == nullptr) {
-          out.service = Content(value);
+          out.service = XmlText(value);
           continue;
         }
         GRef<LassoNode> e(lasso_saml2_encrypted_element_new());
