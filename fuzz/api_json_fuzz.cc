@@ -1,6 +1,7 @@
 // libFuzzer target over the REST API's request-body parsers (src/api/requests.h): every parser
 // must answer every input with a value or an Error (never crash, hang, or accept a body
-// larger than the limit), and a failure must carry a usable description.
+// larger than the limit), and a failure must carry a usable description. The verification
+// body's fast path must give either nothing or exactly what the general parser gives.
 //
 //   Build: clang++ -fsanitize=fuzzer,address,undefined ... (target api_json_fuzz; wired by
 //   fuzz/CMakeLists.txt), link volmacht_api_requests.
@@ -36,6 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   namespace api = volmacht::api;
   Check(api::ParseVerifyBody(in), in);
+  // The verification fast path never disagrees with the general parser.
+  if (auto fast = api::ScanVerifyBody(in)) {
+    auto general = api::ParseVerifyBodyGeneral(in);
+    if (!general.has_value() || !(*fast == *general)) std::abort();
+  }
   Check(api::ParseForWhomBody(in), in);
   Check(api::ParseCitizenBody(in), in);
   Check(api::ParseRevokeBody(in), in);

@@ -361,6 +361,11 @@ Result<T> Done(Obj& top, Errors& errs, T value) {
 }  // namespace
 
 Result<VerifyBody> ParseVerifyBody(std::string_view body) {
+  if (auto v = ScanVerifyBody(body)) return std::move(*v);
+  return ParseVerifyBodyGeneral(body);
+}
+
+Result<VerifyBody> ParseVerifyBodyGeneral(std::string_view body) {
   auto doc = ParseDocument(body);
   if (!doc) return Fail(doc.error());
   Errors errs;

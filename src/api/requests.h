@@ -40,6 +40,7 @@ struct VerifyBody {
   Uuid service;
   Loa loa = Loa::kMidden;
   uint64_t min_seq = 0;
+  bool operator==(const VerifyBody&) const = default;
 };
 
 // POST /vertegenwoordigden/_zoek (provider itself).
@@ -93,6 +94,12 @@ struct ListBody {
 };
 
 [[nodiscard]] Result<VerifyBody> ParseVerifyBody(std::string_view body);
+// The two halves of ParseVerifyBody, public for the equivalence test and the fuzz target.
+// ScanVerifyBody (verify_scan.cc) is the hot call's fast path: a value only for a plainly
+// written valid body, std::nullopt for anything else (not "invalid": "ask the general
+// parser"). Invariant: when it gives a value, ParseVerifyBodyGeneral gives the same value.
+[[nodiscard]] std::optional<VerifyBody> ScanVerifyBody(std::string_view body);
+[[nodiscard]] Result<VerifyBody> ParseVerifyBodyGeneral(std::string_view body);
 [[nodiscard]] Result<ForWhomBody> ParseForWhomBody(std::string_view body);
 [[nodiscard]] Result<CitizenBody> ParseCitizenBody(std::string_view body);
 [[nodiscard]] Result<RevokeBody> ParseRevokeBody(std::string_view body);

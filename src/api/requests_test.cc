@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -205,6 +207,131 @@ TEST(ParseVerifyBody, RejectsOverlongStrings) {
   std::string body = VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})",
                                 "\"" + std::string(200, 'a') + "\"");
   EXPECT_THAT(Params(ParseVerifyBody(body)), ElementsAre(Pair("dienst", "veld.te.lang")));
+}
+
+// ----- Verification: the fast path (verify_scan.cc) -----
+
+// The plain bodies providers send are taken by the fast path, in any key order and spacing,
+// and it reads them exactly as the general parser does.
+TEST(ScanVerifyBody, TakesPlainBodiesAndAgreesWithTheGeneralParser) {
+  std::string svc = std::string("\"") + kService + "\"";
+  std::vector<std::string> plain = {
+      VerifyJson(),
+      VerifyJson(R"({"kvk":"12345678"})", R"({"bsn":"111222333"})", svc, "30",
+                 R"(,"minimaleVolgnummer":42)"),
+      VerifyJson(R"({"rsin":"999993653"})", R"({"bsn":"111222333"})",
+                 "\"3F2B8C1E-6A4D-4E0B-9C7A-1D2E3F4A5B6C\"", "10"),
+      VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc, "25",
+                 R"(,"minimaleVolgnummer":0)"),
+      std::string(" {\n\t\"betrouwbaarheidsniveau\" : 20 ,\r\n \"dienst\":\"") + kService +
+          "\", \"vertegenwoordigde\" : { \"bsn\" : \"111222333\" } ,"
+          " \"gemachtigde\":{\"bsn\":\"999993653\"} } \n",
+  };
+  for (const std::string& body : plain) {
+    std::optional<VerifyBody> fast = ScanVerifyBody(body);
+    Result<VerifyBody> general = ParseVerifyBodyGeneral(body);
+    ASSERT_TRUE(fast.has_value()) << body;
+    ASSERT_TRUE(general.has_value()) << body;
+    EXPECT_EQ(*fast, *general) << body;
+  }
+  auto r = ScanVerifyBody(plain[1]);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->agent, Party::Organisation(*Kvk::Parse("12345678")));
+  EXPECT_EQ(r->loa, Loa::kHoog);
+  EXPECT_EQ(r->min_seq, 42u);
+  EXPECT_EQ(ScanVerifyBody(plain[2])->service.str(), kService);
+}
+
+// What the fast path does not take, it leaves to the general parser, which answers exactly
+// as before: valid-but-unusual bodies are still accepted, invalid ones get their errors.
+TEST(ScanVerifyBody, LeavesEverythingElseToTheGeneralParser) {
+  std::string svc = std::string("\"") + kService + "\"";
+  struct Case {
+    std::string body;
+    bool valid;
+  };
+  std::vector<Case> cases = {
+      // Valid JSON the scanner does not read itself.
+      {VerifyJson(R"({"bsn":"99999365\u0033"})"), true},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})",
+                  "\"3f2b8c1e-6a4d-4e0b-9c7a-1d2e3f4a5b6\\u0063\""),
+       true},
+      // Invalid: each must give the general parser's error.
+      {VerifyJson(R"({"bsn":"999993654"})"), false},
+      {VerifyJson(R"({"bsn":"999993653","kvk":"12345678"})"), false},
+      {VerifyJson(R"({})"), false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333","bsn":"111222333"})"), false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc, "20.0"), false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc, "020"), false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc, "-20"), false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc, "2e1"), false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc, "21"), false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc,
+                  "18446744073709551636"),
+       false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc, "20",
+                  R"(,"dienst":")" + std::string(kService) + "\""),
+       false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc, "20",
+                  R"(,"extra":1)"),
+       false},
+      {VerifyJson(R"({"bsn":"999993653"})", R"({"bsn":"111222333"})", svc, "20",
+                  R"(,"minimaleVolgnummer":null)"),
+       false},
+      {VerifyJson() + "x", false},
+      {VerifyJson() + "{}", false},
+      {VerifyJson().substr(0, 40), false},
+      {"[]", false},
+      {"", false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_FALSE(ScanVerifyBody(c.body).has_value()) << c.body;
+    Result<VerifyBody> r = ParseVerifyBody(c.body);
+    EXPECT_EQ(r.has_value(), c.valid) << c.body;
+    Result<VerifyBody> general = ParseVerifyBodyGeneral(c.body);
+    EXPECT_EQ(Params(r), Params(general)) << c.body;
+  }
+}
+
+// Randomised equivalence: seeded mutations of valid bodies (bytes changed, inserted,
+// removed; whitespace; fields repeated or dropped). Whenever the fast path gives a value, the
+// general parser must give that same value.
+TEST(ScanVerifyBody, NeverDisagreesWithTheGeneralParserOnMutatedBodies) {
+  std::mt19937_64 rng(20261129);
+  std::string svc = std::string("\"") + kService + "\"";
+  std::vector<std::string> seeds = {
+      VerifyJson(),
+      VerifyJson(R"({"kvk":"12345678"})", R"({"bsn":"111222333"})", svc, "30",
+                 R"(,"minimaleVolgnummer":42)"),
+      VerifyJson(R"({"rsin":"999993653"})", R"({"bsn":"111222333"})", svc, "10"),
+  };
+  const std::string alphabet = "{}[]:,\" \t\n\\0123456789abcdefu-.eE+nulltrue";
+  int fast_taken = 0;
+  int mutants_taken = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string body = seeds[rng() % seeds.size()];
+    int edits = static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !body.empty(); ++e) {
+      size_t at = rng() % body.size();
+      char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 4) {
+        case 0: body[at] = c; break;
+        case 1: body.insert(at, 1, c); break;
+        case 2: body.erase(at, 1 + rng() % 3); break;
+        default: body.insert(at, body.substr(rng() % body.size(), 1 + rng() % 24)); break;
+      }
+    }
+    std::optional<VerifyBody> fast = ScanVerifyBody(body);
+    if (!fast) continue;
+    ++fast_taken;
+    if (edits > 0) ++mutants_taken;
+    Result<VerifyBody> general = ParseVerifyBodyGeneral(body);
+    ASSERT_TRUE(general.has_value()) << body;
+    ASSERT_EQ(*fast, *general) << body;
+  }
+  // The comparison above ran on many bodies, mutated ones among them.
+  EXPECT_GT(fast_taken, 4000);
+  EXPECT_GT(mutants_taken, 50);
 }
 
 // ----- For whom -----
