@@ -30,8 +30,10 @@ struct Request {
   std::string query;    // raw query string without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
   std::string body;
-  std::string client_cert_serial;  // subject serialNumber of the verified client cert, or ""
-  std::string client_cert_subject; // one-line subject of the client cert, or ""
+  // Of the verified client certificate, or "". Views of the connection's TLS state, valid
+  // while the handler runs (copy them to keep them longer).
+  std::string_view client_cert_serial;   // subject serialNumber
+  std::string_view client_cert_subject;  // one-line subject (RFC 2253)
   std::vector<std::string> path_params;  // values matched by "{...}" segments, in order
   std::string Header(std::string_view lower_name) const;  // "" when absent
 };

@@ -204,6 +204,35 @@ TEST_F(PlainServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_TRUE(c.ReadsEof());
 }
 
+TEST_F(PlainServerTest, HeadAnswerHasNoBodyAndTheConnectionGoesOn) {
+  RawConn c(server_->port());
+  // HEAD is not routed here: the 405 problem's headers, with its length, and no body.
+  ASSERT_TRUE(c.Send("HEAD /items HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string head = c.ReadHead();
+  EXPECT_EQ(head.rfind("HTTP/1.1 405 Method Not Allowed\r\n", 0), 0u) << head;
+  EXPECT_NE(head.find("\r\nContent-Type: application/problem+json\r\n"), std::string::npos);
+  EXPECT_NE(head.find("\r\nContent-Length: "), std::string::npos) << head;
+  EXPECT_EQ(head.find("\r\nContent-Length: 0\r\n"), std::string::npos) << head;
+  // Had a body followed, this answer would start with it.
+  ASSERT_TRUE(c.Send("GET /items HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string next = c.ReadResponse();
+  EXPECT_EQ(next.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << next;
+  EXPECT_TRUE(next.ends_with("\r\n\r\nlist")) << next;
+}
+
+TEST_F(PlainServerTest, Http10KeepsAliveOnlyWhenAsked) {
+  RawConn c(server_->port());
+  ASSERT_TRUE(c.Send("GET /items HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  std::string first = c.ReadResponse();
+  EXPECT_EQ(first.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << first;
+  EXPECT_NE(first.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << first;
+  ASSERT_TRUE(c.Send("GET /items HTTP/1.0\r\n\r\n"));
+  std::string second = c.ReadResponse();
+  EXPECT_EQ(second.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << second;
+  EXPECT_EQ(second.find("Connection:"), std::string::npos) << second;
+  EXPECT_TRUE(c.ReadsEof());
+}
+
 TEST_F(PlainServerTest, PipelinedRequestsAreAnsweredInOrder) {
   RawConn c(server_->port());
   ASSERT_TRUE(c.Send("GET /items/1/parts/a HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -443,7 +472,7 @@ class TlsTest : public ::testing::Test {
     server_ = std::make_unique<HttpServer>(cfg);
     auto who = [this](const Request& r) {
       ++calls_;
-      return Text(r.client_cert_serial + "|" + r.client_cert_subject);
+      return Text(std::string(r.client_cert_serial) + "|" + std::string(r.client_cert_subject));
     };
     server_->Route("GET", "/whoami", Mode::kInline, who);
     server_->Route("GET", "/whoami-blocking", Mode::kBlocking, who);

@@ -88,6 +88,20 @@ class RawConn {
     }
   }
 
+  // The head of one response (through the blank line), leaving what follows unread; "" when
+  // the connection ends first. For answers without a body, such as to HEAD.
+  std::string ReadHead() {
+    for (;;) {
+      size_t head_end = buf_.find("\r\n\r\n");
+      if (head_end != std::string::npos) {
+        std::string out = buf_.substr(0, head_end + 4);
+        buf_.erase(0, head_end + 4);
+        return out;
+      }
+      if (!Fill()) return "";
+    }
+  }
+
   // True when the server hung up (orderly close or reset) and nothing was left unread;
   // false when data arrives or the 10 s receive timeout passes.
   bool ReadsEof() {
