@@ -4,10 +4,12 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -60,6 +62,30 @@ bool Intersects(const std::vector<Uuid>& a, const std::vector<Uuid>& b) {
     if (std::find(b.begin(), b.end(), x) != b.end()) return true;
   }
   return false;
+}
+
+// The de-duplication key of a use (ADR 0008): its four fields side by side in a fixed array,
+// so that a repeated use, the common case, costs no allocation. The widths are those of the
+// validated types (UUID text 36, OIN 20); channels are short words.
+constexpr size_t kUseKeyWidths[] = {36, 20, 36, 8};
+using UseKey = std::array<char, 36 + 20 + 36 + 8>;
+
+struct UseKeyHash {
+  size_t operator()(const UseKey& k) const noexcept {
+    return std::hash<std::string_view>()(std::string_view(k.data(), k.size()));
+  }
+};
+
+UseKey KeyOf(const MandateUse& u) {
+  UseKey key{};
+  const std::string_view fields[] = {u.mandate_id.str(), u.provider.str(), u.service.str(),
+                                     u.channel};
+  char* at = key.data();
+  for (size_t i = 0; i < std::size(fields); ++i) {
+    std::memcpy(at, fields[i].data(), std::min(fields[i].size(), kUseKeyWidths[i]));
+    at += kUseKeyWidths[i];
+  }
+  return key;
 }
 
 std::string UseChannel(Channel ch) {
@@ -186,7 +212,7 @@ struct MandateService::Impl {
   // Uses are recorded to the minute: keys (mandate, provider, service, channel) already
   // queued in `use_minute`. Bounded by the distinct mandates used in one minute.
   int64_t use_minute = -1;
-  std::unordered_set<std::string> used_this_minute;
+  std::unordered_set<UseKey, UseKeyHash> used_this_minute;
   bool stopping = false;
   std::mutex flush_mu;  // one writer of uses at a time
   std::thread flusher;
@@ -1538,17 +1564,14 @@ void MandateService::RecordUse(const MandateUse& use) {
   bool full = false;
   {
     int64_t minute = std::chrono::floor<std::chrono::minutes>(use.at).time_since_epoch().count();
-    std::string key;
-    key.reserve(128);
-    key.append(use.mandate_id.str()).append(use.provider.str()).append(use.service.str());
-    key.append(use.channel);
+    UseKey key = KeyOf(use);
     std::lock_guard lock(I.use_mu);
     if (minute != I.use_minute) {
       I.use_minute = minute;
       I.used_this_minute.clear();
     }
     if (I.uses.size() >= kMaxQueuedUses) return;
-    if (!I.used_this_minute.insert(std::move(key)).second) return;  // already recorded
+    if (!I.used_this_minute.insert(key).second) return;  // already recorded
     I.uses.push_back(use);
     full = I.uses.size() >= kUseFlushBatch;
   }
