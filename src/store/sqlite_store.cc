@@ -408,6 +408,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   std::unique_ptr<SqliteStore> s(
       new SqliteStore(path, clock, std::move(options), std::move(*conn)));
   s->head_seq_ = head_seq;
+  s->followed_seq_ = head_seq;
   s->head_hash_ = std::move(head_hash);
   s->writer_ = std::thread([p = s.get()] { p->WriterLoop(); });
   return s;
@@ -472,10 +473,15 @@ Result<CommitResult> SqliteStore::Enqueue(std::unique_ptr<Job> job) {
 
 void SqliteStore::WriterLoop() {
   for (;;) {
+    bool idle = false;
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued has been answered
+      idle = !cv_.wait_for(lk, options_.follow_period, [&] { return stopping_ || !queue_.empty(); });
+      if (!idle && queue_.empty()) return;  // stopping, and everything queued has been answered
+    }
+    if (idle) {
+      FollowOthers(Observer());
+      continue;
     }
     // Taken before the queue is, so batches arriving meanwhile join this group.
     const Timestamp now = clock_.Now();
@@ -492,11 +498,79 @@ void SqliteStore::WriterLoop() {
   }
 }
 
+SqliteStore::CommitObserver SqliteStore::Observer() const {
+  std::lock_guard lk(mu_);
+  return observer_;
+}
+
+Result<SqliteStore::Head> SqliteStore::ReadHead(SqliteConn& c) {
+  auto st = c.Prepare("SELECT seq, hash FROM chain_head WHERE id = 1");
+  if (!st) return Fail(st.error());
+  auto row = st->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Error::Internal("event chain head is missing"));
+  return Head{static_cast<uint64_t>(st->Int(0)), st->Text(1)};
+}
+
+// Commits of other processes (volmacht admin or sweep beside a running server) reach the
+// observer as batches of what they changed, as it is stored now: the mandates their events
+// name and, after a catalogue event, the whole catalogue. In chunks, in seq order. A failure
+// leaves followed_seq_ where it was, so the next round tries again.
+void SqliteStore::FollowOthers(const CommitObserver& observer) {
+  if (!observer) return;  // they wait for the first observer
+  constexpr int64_t kChunk = 10000;
+  for (;;) {
+    auto lease = AcquireReader();
+    if (!lease) return;
+    SqliteConn& c = **lease;
+    std::vector<std::string> ids;
+    bool catalogue = false;
+    uint64_t last = followed_seq_;
+    {
+      auto st = c.Prepare("SELECT seq, mandate_id FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+      if (!st) return;
+      st->BindInt(1, static_cast<int64_t>(followed_seq_)).BindInt(2, kChunk);
+      for (;;) {
+        auto row = st->Step();
+        if (!row) return;
+        if (!*row) break;
+        last = static_cast<uint64_t>(st->Int(0));
+        std::string id = st->Text(1);
+        if (id.empty()) {
+          catalogue = true;
+        } else if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+          ids.push_back(std::move(id));
+        }
+      }
+    }
+    if (last == followed_seq_) return;  // nothing new
+    WriteBatch changed;
+    for (const std::string& text : ids) {
+      auto id = Uuid::Parse(text);
+      if (!id) return;
+      auto m = GetMandate(*id);
+      if (!m) return;
+      if (*m) changed.mandates.push_back({std::move(**m), 0});
+    }
+    if (catalogue) {
+      auto providers = ListProviders();
+      auto services = ListServices();
+      auto sets = ListServiceSets();
+      if (!providers || !services || !sets) return;
+      changed.providers = std::move(*providers);
+      changed.services = std::move(*services);
+      changed.service_sets = std::move(*sets);
+    }
+    observer(changed, last);
+    followed_seq_ = last;
+  }
+}
+
 void SqliteStore::RunGroup(std::vector<std::unique_ptr<Job>>& group, Timestamp now,
                            const CommitObserver& observer) {
   SqliteConn& c = *writer_conn_;
-  const uint64_t group_seq = head_seq_;
-  const std::string group_hash = head_hash_;
+  uint64_t group_seq = head_seq_;
+  std::string group_hash = head_hash_;
 
   auto fail_all = [&](const Error& e) {
     c.RollbackQuietly();
@@ -506,6 +580,13 @@ void SqliteStore::RunGroup(std::vector<std::unique_ptr<Job>>& group, Timestamp n
   };
 
   if (auto r = c.Exec("BEGIN IMMEDIATE"); !r) return fail_all(r.error());
+  // Holding the write lock: the chain continues from the head as stored, which another
+  // process may have moved since our last group; the observer hears of that first.
+  auto head = ReadHead(c);
+  if (!head) return fail_all(head.error());
+  head_seq_ = group_seq = head->seq;
+  head_hash_ = group_hash = std::move(head->hash);
+  if (head_seq_ > followed_seq_) FollowOthers(observer);
 
   std::vector<Result<CommitResult>> results(group.size());
   std::vector<uint64_t> observed_seq(group.size(), 0);
@@ -543,6 +624,9 @@ void SqliteStore::RunGroup(std::vector<std::unique_ptr<Job>>& group, Timestamp n
       if (committed[i] && !group[i]->batch.empty()) observer(group[i]->batch, observed_seq[i]);
     }
   }
+  // Our own commits count as heard (with no observer there is nobody to tell); others'
+  // commits that no observer has heard of yet wait for FollowOthers.
+  if (followed_seq_ == group_seq) followed_seq_ = head_seq_;
   for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move(results[i]));
 }
 

@@ -26,11 +26,18 @@
 // The commit observer receives, for a batch without events, the seq of the chain head at that
 // point (so a seq handed to it never goes backwards).
 //
+// Other processes may write the same file (volmacht admin or sweep beside a running server;
+// docs/adr/0010-other-writers.md): each group continues the chain from the head as stored,
+// read under the write lock. Their commits reach the observer too, before this store's own
+// and within follow_period when idle, as batches of what their events changed as stored
+// now (the mandates named; the whole catalogue after a catalogue event).
+//
 // Ownership: `clock` must outlive the store. The destructor answers every queued batch
 // (drains the queue) and then stops the writer.
 // Thread-safety: all public methods are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +63,8 @@ struct SqliteStoreOptions {
   // Name of a registered sqlite3_vfs; empty for SQLite's default. Tests use it to inject
   // disk faults.
   std::string vfs;
+  // How often an idle writer looks for commits of other processes (FollowOthers).
+  std::chrono::milliseconds follow_period{1000};
 };
 
 class SqliteStore final : public Store {
@@ -112,8 +121,16 @@ class SqliteStore final : public Store {
   SqliteStore(std::string path, const Clock& clock, SqliteStoreOptions options,
               std::unique_ptr<store_internal::SqliteConn> writer);
 
+  struct Head {
+    uint64_t seq = 0;
+    std::string hash;
+  };
+
   Result<CommitResult> Enqueue(std::unique_ptr<Job> job);
   void WriterLoop();
+  CommitObserver Observer() const;
+  static Result<Head> ReadHead(store_internal::SqliteConn& c);
+  void FollowOthers(const CommitObserver& observer);
   void RunGroup(std::vector<std::unique_ptr<Job>>& group, Timestamp now,
                 const CommitObserver& observer);
   Result<uint64_t> ApplyJob(const Job& job, Timestamp now);
@@ -132,6 +149,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<store_internal::SqliteConn> writer_conn_;
   uint64_t head_seq_ = 0;
   std::string head_hash_;
+  uint64_t followed_seq_ = 0;  // the observer has heard of every commit up to here
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

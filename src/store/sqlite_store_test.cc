@@ -951,6 +951,121 @@ TEST_F(StoreTest, ObserverSeesHeadSeqForBatchesWithoutEvents) {
   EXPECT_EQ(seqs, (std::vector<uint64_t>{2, 3}));
 }
 
+// ------------------------------------------------------------------ other writers
+
+// Another process writing the same file (volmacht admin or sweep beside a running server):
+// each writer continues the one chain from the head as stored, and hears of the other's
+// commits, in order, before its own.
+TEST_F(StoreTest, TwoWritersOnOneFileContinueOneChain) {
+  Open();
+  PutCatalogue();
+  SqliteStoreOptions quiet;
+  quiet.follow_period = std::chrono::hours(1);  // only the commit path follows here
+  auto other = SqliteStore::Open(path_, clock_, quiet);
+  ASSERT_TRUE(other) << other.error().message;
+  std::vector<std::pair<std::string, uint64_t>> heard;  // (mandate id, seq)
+  (*other)->SetCommitObserver([&](const WriteBatch& b, uint64_t seq) {
+    for (const MandateWrite& w : b.mandates) heard.emplace_back(w.mandate.id.str(), seq);
+  });
+
+  Mandate m1 = MakeMandate(1, MakeBsn(1), Party::Person(MakeBsn(2)));
+  Mandate m2 = MakeMandate(2, MakeBsn(3), Party::Person(MakeBsn(4)));
+  Mandate m3 = MakeMandate(3, MakeBsn(5), Party::Person(MakeBsn(6)));
+  ASSERT_TRUE(Insert(m1, {MakeEvent(m1.id.str(), "GRANTED")}));
+  WriteBatch b2;
+  b2.mandates.push_back(MandateWrite{m2, 0});
+  b2.events = {MakeEvent(m2.id.str(), "GRANTED")};
+  auto r2 = (*other)->Commit(std::move(b2));
+  ASSERT_TRUE(r2) << r2.error().message;
+  EXPECT_EQ(r2->seq, 2u);
+  auto r3 = Insert(m3, {MakeEvent(m3.id.str(), "GRANTED")});
+  ASSERT_TRUE(r3) << r3.error().message;
+  EXPECT_EQ(r3->seq, 3u);
+
+  EXPECT_EQ(heard, (std::vector<std::pair<std::string, uint64_t>>{{m1.id.str(), 1},
+                                                                    {m2.id.str(), 2}}));
+  auto rep = store_->VerifyEventChain();
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok) << rep->problem;
+  EXPECT_EQ(rep->records, 3u);
+}
+
+// A store that writes nothing itself still hears of other writers' commits, as they are
+// stored now: the mandates their events name and, after a catalogue event, the catalogue.
+TEST_F(StoreTest, AnIdleStoreFollowsCommitsOfOthers) {
+  Open();
+  SqliteStoreOptions eager;
+  eager.follow_period = std::chrono::milliseconds(5);
+  auto follower = SqliteStore::Open(path_, clock_, eager);
+  ASSERT_TRUE(follower) << follower.error().message;
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t last_seq = 0;
+  std::vector<Provider> providers;
+  std::vector<Mandate> mandates;
+  (*follower)->SetCommitObserver([&](const WriteBatch& b, uint64_t seq) {
+    std::lock_guard lock(mu);
+    if (!b.providers.empty()) providers = b.providers;
+    for (const MandateWrite& w : b.mandates) mandates.push_back(w.mandate);
+    last_seq = seq;
+    cv.notify_all();
+  });
+
+  WriteBatch cat;
+  cat.providers = {MakeProvider(1)};
+  cat.services = {MakeService(1, MakeOin(1))};
+  cat.events = {MakeEvent("", "PROVIDER_SAVED")};
+  ASSERT_TRUE(store_->Commit(std::move(cat)));
+  Mandate m = MakeMandate(1, MakeBsn(1), Party::Person(MakeBsn(2)));
+  ASSERT_TRUE(Insert(m, {MakeEvent(m.id.str(), "GRANTED")}));
+  Mandate revoked = m;
+  revoked.state = MandateState::kRevoked;
+  revoked.version = 2;
+  WriteBatch rb;
+  rb.mandates = {MandateWrite{revoked, 1}};
+  rb.events = {MakeEvent(m.id.str(), "REVOKED")};
+  ASSERT_TRUE(store_->Commit(std::move(rb)));
+
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return last_seq == 3; }))
+      << "heard up to " << last_seq;
+  ASSERT_EQ(providers.size(), 1u);
+  EXPECT_EQ(providers[0].oin, MakeOin(1));
+  ASSERT_FALSE(mandates.empty());
+  EXPECT_EQ(mandates.back().id, m.id);
+  EXPECT_EQ(mandates.back().state, MandateState::kRevoked);  // as stored now
+  EXPECT_EQ(mandates.back().version, 2);
+}
+
+// A service loads its state, then sets its observer: commits of others in between are not
+// lost, while the store's own earlier commits are not heard of again.
+TEST_F(StoreTest, OthersCommitsBeforeTheObserverIsSetAreHeardOnceItIs) {
+  Open();
+  SqliteStoreOptions eager;
+  eager.follow_period = std::chrono::milliseconds(5);
+  auto follower = SqliteStore::Open(path_, clock_, eager);
+  ASSERT_TRUE(follower) << follower.error().message;
+  WriteBatch own;
+  own.events = {MakeEvent("", "OWN")};
+  ASSERT_TRUE((*follower)->Commit(std::move(own)));  // seq 1, by the follower itself
+  Mandate m = MakeMandate(1, MakeBsn(1), Party::Person(MakeBsn(2)));
+  PutCatalogue();
+  ASSERT_TRUE(Insert(m, {MakeEvent(m.id.str(), "GRANTED")}));  // seq 2, by the other
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<std::string, uint64_t>> heard;
+  (*follower)->SetCommitObserver([&](const WriteBatch& b, uint64_t seq) {
+    std::lock_guard lock(mu);
+    for (const MandateWrite& w : b.mandates) heard.emplace_back(w.mandate.id.str(), seq);
+    if (!b.providers.empty()) heard.emplace_back("catalogue", seq);
+    cv.notify_all();
+  });
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return !heard.empty(); }));
+  EXPECT_EQ(heard, (std::vector<std::pair<std::string, uint64_t>>{{m.id.str(), 2}}));
+}
+
 TEST_F(StoreTest, ManyThreadsCommitConcurrently) {
   Open();
   constexpr int kThreads = 8;
