@@ -13,16 +13,7 @@
 // Prints one key=value line per configuration; exits 1 if any login failed.
 #include "saml/combi_connect.h"
 #include "saml/saml_common.h"
-
-#include <lasso/xml/saml-2.0/saml2_encrypted_element.h>
-#include <lasso/xml/saml-2.0/saml2_name_id.h>
-#include <lasso/xml/saml-2.0/samlp2_authn_request.h>
-#include <lasso/xml/saml-2.0/samlp2_extensions.h>
-#include <lasso/xml/saml-2.0/samlp2_idp_entry.h>
-#include <lasso/xml/saml-2.0/samlp2_idp_list.h>
-#include <lasso/xml/saml-2.0/samlp2_request_abstract.h>
-#include <lasso/xml/saml-2.0/samlp2_requested_authn_context.h>
-#include <lasso/xml/saml-2.0/samlp2_scoping.h>
+#include "saml/testing/lasso_sp.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -74,25 +65,6 @@ double Ms(SteadyClock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-std::string SpMetadata(const std::string& cert_file) {
-  auto cert = CertificateBase64(cert_file);
-  if (!cert) return {};
-  std::string key_info = "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>" + *cert +
-                         "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>";
-  return std::string(
-             "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
-             "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"") +
-         kSpEntity +
-         "\">\n<md:SPSSODescriptor AuthnRequestsSigned=\"true\" "
-         "WantAssertionsSigned=\"true\" "
-         "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n"
-         "<md:KeyDescriptor use=\"signing\">" + key_info + "</md:KeyDescriptor>\n"
-         "<md:KeyDescriptor use=\"encryption\">" + key_info + "</md:KeyDescriptor>\n"
-         "<md:AssertionConsumerService index=\"0\" isDefault=\"true\" "
-         "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact\" Location=\"" +
-         kSpAcs + "\"/>\n</md:SPSSODescriptor>\n</md:EntityDescriptor>\n";
-}
-
 // Everything shared by all threads: the IdP under test and the SP's LassoServer (read-only).
 struct World {
   std::unique_ptr<Idp> idp;
@@ -109,122 +81,40 @@ struct Sample {
   SteadyClock::duration idp() const { return process + succeed + resolve; }
 };
 
-// The SP's AuthnRequest as an HTTP-Redirect query string (signed by lasso, RSA-SHA256).
-bool BuildAuthnRequest(LassoServer* sp, std::string* query) {
-  LoginRef login(lasso_login_new(sp));
-  if (lasso_login_init_authn_request(login.get(), kIdpEntity, LASSO_HTTP_METHOD_REDIRECT) != 0) {
-    return false;
-  }
-  LassoProfile* profile = LASSO_PROFILE(login.get());
-  auto* req = LASSO_SAMLP2_AUTHN_REQUEST(profile->request);
-  auto* abstract = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request);
-  SetGStr(&req->ProtocolBinding, "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact");
-
-  std::string fragment = std::string(
-      "<saml:Attribute xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" "
-      "Name=\"urn:nl-eid-gdi:1.0:ServiceUUID\"><saml:AttributeValue>") +
-      kService + "</saml:AttributeValue></saml:Attribute>";
-  xmlDoc* doc = xmlReadMemory(fragment.data(), static_cast<int>(fragment.size()), "f.xml",
-                              nullptr, XML_PARSE_NONET);
-  if (doc == nullptr) return false;
-  GList* any = g_list_append(nullptr, xmlDocGetRootElement(doc));
-  auto* ext = LASSO_SAMLP2_EXTENSIONS(lasso_samlp2_extensions_new());
-  lasso_samlp2_extensions_set_any(ext, any);  // copies the nodes
-  g_list_free(any);
-  xmlFreeDoc(doc);
-  abstract->Extensions = ext;
-
-  // Optional representation: our entity id in Scoping/IDPList.
-  req->Scoping = LASSO_SAMLP2_SCOPING(lasso_samlp2_scoping_new());
-  req->Scoping->IDPList = LASSO_SAMLP2_IDP_LIST(lasso_samlp2_idp_list_new());
-  auto* entry = LASSO_SAMLP2_IDP_ENTRY(lasso_samlp2_idp_entry_new());
-  entry->ProviderID = g_strdup(kIdpEntity);
-  req->Scoping->IDPList->IDPEntry = g_list_append(nullptr, entry);
-
-  req->RequestedAuthnContext =
-      LASSO_SAMLP2_REQUESTED_AUTHN_CONTEXT(lasso_samlp2_requested_authn_context_new());
-  req->RequestedAuthnContext->Comparison = g_strdup("minimum");
-  req->RequestedAuthnContext->AuthnContextClassRef =
-      g_list_append(nullptr, g_strdup(std::string(LoaSamlClassRef(Loa::kMidden)).c_str()));
-
-  if (lasso_login_build_authn_request_msg(login.get()) != 0) return false;
-  std::string url = profile->msg_url ? profile->msg_url : "";
-  auto q = url.find('?');
-  if (q == std::string::npos) return false;
-  *query = url.substr(q + 1);
-  return true;
-}
-
 // The SP side of the artifact round trip; the IdP's ResolveArtifact is timed into *resolve.
 // True when lasso accepted the signed ArtifactResponse, the status is Success and both
 // EncryptedIDs decrypt to the BSNs that went in.
 bool SpResolveAndConsume(World& w, const std::string& redirect_url,
                          SteadyClock::duration* resolve, SteadyClock::duration* resolve_cpu) {
-  auto q = redirect_url.find('?');
-  if (q == std::string::npos) return false;
-  std::string query = redirect_url.substr(q + 1);
-  LoginRef login(lasso_login_new(w.sp.get()));
-  if (lasso_login_init_request(login.get(), query.data(), LASSO_HTTP_METHOD_ARTIFACT_GET) != 0) {
-    return false;
-  }
-  LassoProfile* profile = LASSO_PROFILE(login.get());
-  if (lasso_login_build_request_msg(login.get()) != 0 || profile->msg_body == nullptr) {
-    return false;
-  }
-  std::string resolve_body = profile->msg_body;
+  auto request = testing::BuildArtifactResolve(w.sp.get(), redirect_url);
+  if (!request) return false;
 
   auto t0 = SteadyClock::now();
   auto c0 = ThreadCpu();
-  auto envelope = w.idp->ResolveArtifact(resolve_body, w.sp_oin, WallNow());
+  auto envelope = w.idp->ResolveArtifact(request->soap, w.sp_oin, WallNow());
   *resolve_cpu = ThreadCpu() - c0;
   *resolve = SteadyClock::now() - t0;
   if (!envelope) return false;
 
-  if (lasso_login_process_response_msg(login.get(), envelope->data()) != 0) return false;
-
-  xmlDoc* doc = xmlReadMemory(envelope->data(), static_cast<int>(envelope->size()), "e.xml",
-                              nullptr, XML_PARSE_NONET);
-  if (doc == nullptr) return false;
-  std::unique_ptr<xmlDoc, void (*)(xmlDoc*)> doc_owner(doc, xmlFreeDoc);
-  const xmlNode* root = xmlDocGetRootElement(doc);
-  const xmlNode* code = XmlChild(XmlChild(XmlFind(root, "Response"), "Status"), "StatusCode");
-  if (XmlAttr(code, "Value") != kSuccess) return false;
-  const xmlNode* assertion = XmlFind(root, "Assertion");
-  const xmlNode* statement = assertion ? XmlFind(assertion->children, "AttributeStatement") : nullptr;
-  std::string acting, legal;
-  for (const xmlNode* st = statement ? statement->children : nullptr; st; st = st->next) {
-    if (st->type != XML_ELEMENT_NODE) continue;
-    const xmlNode* enc = XmlChild(XmlChild(st, "AttributeValue"), "EncryptedID");
-    if (enc == nullptr) continue;
-    GRef<LassoNode> e(lasso_saml2_encrypted_element_new());
-    if (lasso_node_init_from_xml(e.get(), const_cast<xmlNode*>(enc)) != 0) return false;
-    LassoNode* plain = nullptr;
-    if (lasso_saml2_encrypted_element_server_decrypt(LASSO_SAML2_ENCRYPTED_ELEMENT(e.get()),
-                                                     w.sp.get(), &plain) != 0) {
-      return false;
-    }
-    GRef<LassoNode> owned(plain);
-    if (plain == nullptr || !LASSO_IS_SAML2_NAME_ID(plain)) return false;
-    const char* content = LASSO_SAML2_NAME_ID(plain)->content;
-    std::string name = XmlAttr(st, "Name");
-    if (name == "urn:nl-eid-gdi:1.0:ActingSubjectID") acting = content ? content : "";
-    if (name == "urn:nl-eid-gdi:1.0:LegalSubjectID") legal = content ? content : "";
-  }
-  return acting == kActing && legal == kLegal;
+  auto got = testing::ReadArtifactResponse(w.sp.get(), request->login.get(), *envelope);
+  return got && got->lasso_rc == 0 && got->status == kSuccess && got->acting == kActing &&
+         got->legal == kLegal;
 }
 
 Sample OneLogin(World& w, const Bsn& acting, const Bsn& legal) {
   Sample s;
   auto start = SteadyClock::now();
   auto cpu_start = ThreadCpu();
-  std::string query;
-  if (!BuildAuthnRequest(w.sp.get(), &query)) {
+  // Signed by lasso (RSA-SHA256); optional representation: our entity id in Scoping/IDPList.
+  auto request = testing::BuildAuthnRequest(
+      w.sp.get(), {kIdpEntity, kService, testing::Scoping::kOptional, Loa::kMidden});
+  if (!request) {
     s.failed_step = "sp_authn_request";
     return s;
   }
   auto t0 = SteadyClock::now();
   auto c0 = ThreadCpu();
-  auto info = w.idp->ProcessAuthnRequest(Idp::Binding::kRedirect, query, WallNow());
+  auto info = w.idp->ProcessAuthnRequest(request->binding, request->message, WallNow());
   auto t1 = SteadyClock::now();
   if (!info) {
     s.failed_step = "idp_process";
@@ -370,27 +260,24 @@ int Main(int argc, char** argv) {
   PinDefaultCaStore(idp_cert);
 
   World w;
-  std::string sp_md = SpMetadata(sp_cert);
+  auto sp_md = testing::SpMetadata(kSpEntity, sp_cert, {{testing::kHttpArtifact, kSpAcs}});
+  if (!sp_md) {
+    std::fprintf(stderr, "SP metadata: %s\n", sp_md.error().message.c_str());
+    return 1;
+  }
   auto idp = Idp::Create({kIdpEntity, idp_key, idp_cert, kSso, kArs},
-                         {{w.sp_oin, sp_md, false}});
+                         {{w.sp_oin, *sp_md, false}});
   if (!idp) {
     std::fprintf(stderr, "CombiConnectIdp::Create: %s\n", idp.error().message.c_str());
     return 1;
   }
   w.idp = std::move(*idp);
-  auto sp = MakeServerFromMetadataText(sp_md, sp_key, sp_cert, true);
+  auto sp = testing::MakeSpServer(*sp_md, sp_key, sp_cert, w.idp->Metadata());
   if (!sp) {
     std::fprintf(stderr, "SP server: %s\n", sp.error().message.c_str());
     return 1;
   }
   w.sp = std::move(*sp);
-  w.sp->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
-  std::string idp_md = w.idp->Metadata();
-  if (lasso_server_add_provider_from_buffer(w.sp.get(), LASSO_PROVIDER_ROLE_IDP, idp_md.c_str(),
-                                            nullptr, nullptr) != 0) {
-    std::fprintf(stderr, "SP could not load IdP metadata\n");
-    return 1;
-  }
 
   std::printf("# saml_login_bench: in-process SP(lasso) + CombiConnectIdp, RSA-%d keys "
               "(generated in %.0f ms), signed Redirect AuthnRequest with optional representation, "

@@ -21,7 +21,7 @@
 
 #include "common/clock.h"
 #include "common/crypto.h"
-#include "oidc/form.h"
+#include "http/form.h"
 #include "oidc/oidc_provider.h"
 
 namespace {
@@ -77,7 +77,7 @@ void CheckAuthorize(volmacht::oidc::OidcProvider& p, std::string_view in) {
     if (r.error().message.empty()) std::abort();
     return;
   }
-  if (in.size() > volmacht::oidc::kMaxFormBytes) std::abort();
+  if (in.size() > volmacht::http::kMaxFormBytes) std::abort();
   if (const auto* e = std::get_if<AuthorizeErrorRedirect>(&*r)) {
     // Only ever back to the registered URI, with an error.
     if (e->url.rfind(std::string(kRedirect) + "?error=", 0) != 0) std::abort();
@@ -114,8 +114,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ~Remover() { delete fixture; }
   } remover;
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  auto form = volmacht::oidc::ParseForm(in, volmacht::oidc::kMaxFormBytes);
-  if (form && in.size() > volmacht::oidc::kMaxFormBytes) std::abort();
+  auto form = volmacht::http::ParseForm(in, volmacht::http::kMaxFormBytes);
+  if (form && in.size() > volmacht::http::kMaxFormBytes) std::abort();
+  if (form) {
+    for (const auto& [k, v] : form->pairs()) {  // OIDC parameters never hold control bytes
+      if (k.empty()) std::abort();
+      for (char c : k + v) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) std::abort();
+      }
+    }
+  }
   CheckAuthorize(*fixture->provider, in);
   size_t nl = in.find('\n');
   if (nl == std::string_view::npos) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/form.h"
 #include "saml/saml_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -30,13 +31,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (xml && !s::CheckXmlAlgorithms(*xml)) std::abort();
       break;
     }
-    case 2: {  // form body / query parameters
-      auto f = s::ParseForm(in);
+    case 2: {  // form body / query parameters, as the SAML endpoints parse them
+      namespace h = volmacht::http;
+      auto f = h::ParseForm(in, s::kMaxEncodedMessageBytes, h::FormControls::kAllowLineBreaks);
+      if (f && in.size() > s::kMaxEncodedMessageBytes) std::abort();
       if (f) {
-        for (const auto& [k, v] : *f) {
-          if (k.size() > in.size() || v.size() > in.size()) std::abort();
+        if (f->pairs().size() > h::kMaxFormParams) std::abort();
+        for (const auto& [k, v] : f->pairs()) {
+          if (k.empty() || k.size() > in.size() || v.size() > in.size()) std::abort();
+          if (f->Get(k) != v) std::abort();  // names are unique
+          for (std::string_view part : {std::string_view(k), std::string_view(v)}) {
+            for (char c : part) {
+              unsigned char u = static_cast<unsigned char>(c);
+              bool line_break = c == '\t' || c == '\r' || c == '\n';
+              if ((u < 0x20 && !line_break) || u == 0x7f) std::abort();
+            }
+          }
         }
       }
+      // The strict mode accepts a subset, with the same result.
+      auto strict = h::ParseForm(in, s::kMaxEncodedMessageBytes);
+      if (strict && (!f || strict->pairs() != f->pairs())) std::abort();
       break;
     }
     case 3: {  // base64, then raw inflate of whatever decoded

@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "common/crypto.h"
-#include "oidc/form.h"
+#include "http/form.h"
 #include "oidc/jose.h"
 
 namespace volmacht::oidc {
@@ -248,7 +248,7 @@ struct OidcProvider::Impl {
                            std::vector<std::pair<std::string, std::string>> params) const {
     if (!state.empty()) params.emplace_back("state", std::string(state));
     params.emplace_back("iss", config.issuer);  // RFC 9207 mix-up defence
-    return AppendQuery(redirect_uri, params);
+    return http::AppendQuery(redirect_uri, params);
   }
 };
 
@@ -360,7 +360,7 @@ std::string OidcProvider::JwksJson() const {
 }
 
 Result<AuthorizeOutcome> OidcProvider::ParseAuthorize(std::string_view query) const {
-  auto form = ParseForm(query, kMaxFormBytes);
+  auto form = http::ParseForm(query, http::kMaxFormBytes);
   if (!form) return Fail(form.error());
   auto client_id = form->Get("client_id");
   if (!client_id || client_id->empty()) return Fail(Error::Invalid("client_id ontbreekt"));
@@ -501,10 +501,11 @@ std::string OidcProvider::ErrorRedirect(const AuthorizeRequest& request, std::st
 }
 
 HttpAnswer OidcProvider::Token(std::string_view form_body, std::string_view authorization_header) {
-  if (form_body.size() > kMaxFormBytes || authorization_header.size() > kMaxFormBytes) {
+  if (form_body.size() > http::kMaxFormBytes ||
+      authorization_header.size() > http::kMaxFormBytes) {
     return OAuthError(400, "invalid_request", "request too large");
   }
-  auto form = ParseForm(form_body, kMaxFormBytes);
+  auto form = http::ParseForm(form_body, http::kMaxFormBytes);
   if (!form) return OAuthError(400, "invalid_request", "malformed form body");
 
   // Client authentication: exactly one of client_secret_basic and client_secret_post.
@@ -522,8 +523,8 @@ HttpAnswer OidcProvider::Token(std::string_view form_body, std::string_view auth
     size_t colon = decoded ? decoded->find(':') : std::string::npos;
     if (colon == std::string::npos) return OAuthError(401, "invalid_client", "malformed Basic");
     // RFC 6749 section 2.3.1: both parts are form-urlencoded before base64.
-    auto id = FormDecode(std::string_view(*decoded).substr(0, colon));
-    auto sec = FormDecode(std::string_view(*decoded).substr(colon + 1));
+    auto id = http::FormDecode(std::string_view(*decoded).substr(0, colon));
+    auto sec = http::FormDecode(std::string_view(*decoded).substr(colon + 1));
     if (!id || !sec) return OAuthError(401, "invalid_client", "malformed Basic");
     client_id = std::move(*id);
     secret = std::move(*sec);

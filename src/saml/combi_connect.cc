@@ -34,6 +34,7 @@
 #include <utility>
 
 #include "common/crypto.h"
+#include "http/form.h"
 #include "saml/combi_connect_artifacts.h"
 
 namespace volmacht::saml {
@@ -379,7 +380,9 @@ struct CombiConnectIdp::Impl {
 Result<CombiConnectIdp::Impl::Verified> CombiConnectIdp::Impl::Verify(
     const Snapshot& snap, Binding b, std::string_view input, bool trusted) const {
   if (input.size() > kMaxEncodedMessageBytes) return Err(Error::TooLarge("message too large"));
-  auto form = ParseForm(input);
+  // Base64 values (a POSTed SAMLRequest, a Signature) may be broken into lines.
+  auto form =
+      http::ParseForm(input, kMaxEncodedMessageBytes, http::FormControls::kAllowLineBreaks);
   if (!form) return Err(Error::Invalid("malformed SAML message"));
   Verified v;
   std::string lasso_message;
@@ -395,14 +398,14 @@ Result<CombiConnectIdp::Impl::Verified> CombiConnectIdp::Impl::Verify(
       lasso_message.assign(input);
     }
   } else {
-    auto it = form->find("SAMLRequest");
-    if (it == form->end()) return Err(Error::Invalid("SAMLRequest missing"));
-    auto xml = Base64Decode(it->second, kMaxDecodedMessageBytes);
+    auto request = form->Get("SAMLRequest");
+    if (!request) return Err(Error::Invalid("SAMLRequest missing"));
+    auto xml = Base64Decode(*request, kMaxDecodedMessageBytes);
     if (!xml) return Err(Error::Invalid("malformed SAML message"));
     if (auto r = CheckXmlAlgorithms(*xml); !r) return Err(SignatureCheckError(r.error()));
-    lasso_message = it->second;
+    lasso_message = std::move(*request);
   }
-  if (auto it = form->find("RelayState"); it != form->end()) v.relay_state = it->second;
+  if (auto relay = form->Get("RelayState")) v.relay_state = std::move(*relay);
   if (v.relay_state.size() > kMaxRelayStateBytes) {
     return Err(Error::Invalid("RelayState too long"));
   }

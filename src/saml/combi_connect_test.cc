@@ -5,6 +5,7 @@
 #include "saml/combi_connect.h"
 
 #include "saml/saml_common.h"
+#include "saml/testing/lasso_sp.h"
 
 #include <lasso/saml-2.0/saml2_helper.h>
 #include <lasso/xml/saml-2.0/saml2_assertion.h>
@@ -13,15 +14,6 @@
 #include <lasso/xml/saml-2.0/saml2_attribute_value.h>
 #include <lasso/xml/saml-2.0/saml2_authn_statement.h>
 #include <lasso/xml/saml-2.0/saml2_authn_context.h>
-#include <lasso/xml/saml-2.0/saml2_encrypted_element.h>
-#include <lasso/xml/saml-2.0/saml2_name_id.h>
-#include <lasso/xml/saml-2.0/samlp2_authn_request.h>
-#include <lasso/xml/saml-2.0/samlp2_extensions.h>
-#include <lasso/xml/saml-2.0/samlp2_request_abstract.h>
-#include <lasso/xml/saml-2.0/samlp2_idp_entry.h>
-#include <lasso/xml/saml-2.0/samlp2_idp_list.h>
-#include <lasso/xml/saml-2.0/samlp2_requested_authn_context.h>
-#include <lasso/xml/saml-2.0/samlp2_scoping.h>
 #include <lasso/xml/saml-2.0/samlp2_status.h>
 #include <lasso/xml/saml-2.0/samlp2_status_code.h>
 #include <lasso/xml/saml-2.0/samlp2_status_response.h>
@@ -37,12 +29,15 @@
 #include <memory>
 #include <string>
 
+#include "http/form.h"
+
 namespace volmacht::saml {
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Idp = CombiConnectIdp;
+using testing::Scoping;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
@@ -85,9 +80,10 @@ void WriteAll(const std::string& path, const std::string& text) {
 
 std::string QueryParam(const std::string& url, const std::string& name) {
   auto q = url.find('?');
-  auto form = ParseForm(q == std::string::npos ? "" : std::string_view(url).substr(q + 1));
-  if (!form || !form->contains(name)) return {};
-  return form->at(name);
+  auto form = http::ParseForm(q == std::string::npos ? "" : std::string_view(url).substr(q + 1),
+                              http::kMaxFormBytes);
+  if (!form) return {};
+  return form->Get(name).value_or(std::string());
 }
 
 // The pysaml2 side of the world, shared by all tests (key generation is slow-ish).
@@ -161,7 +157,11 @@ class Env {
 
     lasso_sp = {"urn:nl-eid-gdi:1.0:DV:00000001444444444000:entities:9004",
                 "00000001444444444000", "https://lasso-sp.test/acs", "", ""};
-    lasso_sp.metadata = LassoSpMetadata();
+    auto lasso_md = testing::SpMetadata(
+        lasso_sp.entity_id, lasso_cert,
+        {{testing::kHttpArtifact, lasso_sp.acs}, {testing::kHttpPost, lasso_sp.acs}});
+    if (!lasso_md) std::abort();
+    lasso_sp.metadata = *lasso_md;
 
     pysaml2 = std::system((std::string(kPython) + " -c 'import saml2' 2>/dev/null").c_str()) == 0;
     if (!pysaml2) return;
@@ -184,26 +184,6 @@ class Env {
     sp.metadata = md.value("metadata", "");
     if (sp.metadata.empty()) pysaml2 = false;
     return sp;
-  }
-
-  std::string LassoSpMetadata() const {
-    auto cert = CertificateBase64(lasso_cert);
-    std::string key_info = "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>" + *cert +
-                           "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>";
-    return "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
-           "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"" +
-           lasso_sp.entity_id +
-           "\">\n<md:SPSSODescriptor AuthnRequestsSigned=\"true\" "
-           "WantAssertionsSigned=\"true\" "
-           "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n"
-           "<md:KeyDescriptor use=\"signing\">" + key_info + "</md:KeyDescriptor>\n"
-           "<md:KeyDescriptor use=\"encryption\">" + key_info + "</md:KeyDescriptor>\n"
-           "<md:AssertionConsumerService index=\"0\" isDefault=\"true\" "
-           "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact\" Location=\"" +
-           lasso_sp.acs + "\"/>\n"
-           "<md:AssertionConsumerService index=\"1\" "
-           "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"" +
-           lasso_sp.acs + "\"/>\n</md:SPSSODescriptor>\n</md:EntityDescriptor>\n";
   }
 };
 
@@ -650,14 +630,9 @@ TEST_F(CombiConnectTest, UnsignedArtifactResolveIsRefused) {
 
 // ---------------------------------------------------------------- lasso as SP
 
-// What the lasso SP got, read after lasso_login_process_response_msg accepted the envelope
-// (signatures of ArtifactResponse and assertion checked by lasso); identifiers decrypted by
-// lasso with the SP's key.
-struct LassoResult {
-  int rc = -1;
-  std::string status, status_detail, acting, legal, service, loa, audience, in_response_to,
-      recipient, issue_instant, not_on_or_after, qualifier;
-};
+// What the lasso SP got: lasso_login_process_response_msg checked the signatures of
+// ArtifactResponse and assertion, lasso decrypted the identifiers with the SP's key.
+using LassoResult = testing::ArtifactOutcome;
 
 class LassoSpTest : public CombiConnectTest {
  protected:
@@ -666,147 +641,48 @@ class LassoSpTest : public CombiConnectTest {
   ServerRef MakeSp(const std::string& key, const std::string& cert,
                    LassoSignatureMethod method = LASSO_SIGNATURE_METHOD_RSA_SHA256,
                    const std::string& sso_url = kSso) {
-    auto sp = MakeServerFromMetadataText(env_->lasso_sp.metadata, key, cert, true);
-    EXPECT_TRUE(sp.has_value());
-    if (!sp) return {};
-    (*sp)->signature_method = method;
     std::string md = idp_->Metadata();
     if (sso_url != kSso) {
       for (size_t pos; (pos = md.find(kSso)) != std::string::npos;) {
         md.replace(pos, std::strlen(kSso), sso_url);
       }
     }
-    EXPECT_EQ(lasso_server_add_provider_from_buffer(sp->get(), LASSO_PROVIDER_ROLE_IDP,
-                                                    md.c_str(), nullptr, nullptr),
-              0);
+    auto sp = testing::MakeSpServer(env_->lasso_sp.metadata, key, cert, md, method);
+    EXPECT_TRUE(sp.has_value()) << sp.error().message;
+    if (!sp) return {};
     return std::move(*sp);
   }
   ServerRef MakeSp() { return MakeSp(env_->lasso_key, env_->lasso_cert); }
 
-  struct Built {
-    std::string id, message;
-    Idp::Binding binding;
-  };
-  // An AuthnRequest built and signed by lasso. scoping: "optional", "mandatory" or "none".
-  Built LassoRequest(LassoServer* sp, Idp::Binding binding, const std::string& scoping, Loa loa) {
-    LoginRef login(lasso_login_new(sp));
-    LassoHttpMethod method =
-        binding == Idp::Binding::kPost ? LASSO_HTTP_METHOD_POST : LASSO_HTTP_METHOD_REDIRECT;
-    EXPECT_EQ(lasso_login_init_authn_request(login.get(), kIdpEntity, method), 0);
-    LassoProfile* profile = LASSO_PROFILE(login.get());
-    auto* req = LASSO_SAMLP2_AUTHN_REQUEST(profile->request);
-    auto* abstract = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request);
-    SetGStr(&req->ProtocolBinding, "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact");
-
-    std::string fragment = std::string(
-        "<saml:Attribute xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" "
-        "Name=\"urn:nl-eid-gdi:1.0:ServiceUUID\"><saml:AttributeValue>") +
-        kService + "</saml:AttributeValue></saml:Attribute>";
-    xmlDoc* doc = xmlReadMemory(fragment.data(), static_cast<int>(fragment.size()), "f.xml",
-                                nullptr, XML_PARSE_NONET);
-    GList* any = g_list_append(nullptr, xmlDocGetRootElement(doc));
-    auto* ext = LASSO_SAMLP2_EXTENSIONS(lasso_samlp2_extensions_new());
-    lasso_samlp2_extensions_set_any(ext, any);  // copies the nodes
-    g_list_free(any);
-    xmlFreeDoc(doc);
-    abstract->Extensions = ext;
-
-    if (scoping != "none") {
-      req->Scoping = LASSO_SAMLP2_SCOPING(lasso_samlp2_scoping_new());
-      if (scoping == "mandatory") {
-        req->Scoping->RequesterID = g_strdup(kIdpEntity);
-      } else {
-        req->Scoping->IDPList = LASSO_SAMLP2_IDP_LIST(lasso_samlp2_idp_list_new());
-        auto* entry = LASSO_SAMLP2_IDP_ENTRY(lasso_samlp2_idp_entry_new());
-        entry->ProviderID = g_strdup(kIdpEntity);
-        req->Scoping->IDPList->IDPEntry = g_list_append(nullptr, entry);
-      }
-    }
-    req->RequestedAuthnContext =
-        LASSO_SAMLP2_REQUESTED_AUTHN_CONTEXT(lasso_samlp2_requested_authn_context_new());
-    req->RequestedAuthnContext->Comparison = g_strdup("minimum");
-    req->RequestedAuthnContext->AuthnContextClassRef =
-        g_list_append(nullptr, g_strdup(std::string(LoaSamlClassRef(loa)).c_str()));
-
-    EXPECT_EQ(lasso_login_build_authn_request_msg(login.get()), 0);
-    Built b{abstract->ID, "", binding};
-    if (binding == Idp::Binding::kPost) {
-      b.message = "SAMLRequest=" + UrlEncode(profile->msg_body ? profile->msg_body : "");
-    } else {
-      std::string url = profile->msg_url ? profile->msg_url : "";
-      b.message = url.substr(url.find('?') + 1);
-    }
-    return b;
+  using Built = testing::SpAuthnRequest;
+  // An AuthnRequest for kService at our IdP, built and signed by lasso.
+  Built LassoRequest(LassoServer* sp, Idp::Binding binding, Scoping scoping, Loa loa) {
+    auto req = testing::BuildAuthnRequest(sp, {kIdpEntity, kService, scoping, loa, binding});
+    EXPECT_TRUE(req.has_value()) << req.error().message;
+    return req.value_or(Built{.binding = binding});
   }
 
   // The artifact round trip through lasso as SP.
   // The ArtifactResolve is dated `now` (lasso would use the real clock).
   LassoResult LassoConsume(LassoServer* sp, const std::string& redirect_url, const Oin& oin,
                            Timestamp now) {
-    LassoResult out;
-    LoginRef login(lasso_login_new(sp));
-    std::string query = redirect_url.substr(redirect_url.find('?') + 1);
-    EXPECT_EQ(lasso_login_init_request(login.get(), query.data(), LASSO_HTTP_METHOD_ARTIFACT_GET),
-              0);
-    LassoProfile* profile = LASSO_PROFILE(login.get());
-    if (profile->request != nullptr) {
-      SetGStr(&LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request)->IssueInstant,
-              FormatSamlTime(now));
-    }
-    EXPECT_EQ(lasso_login_build_request_msg(login.get()), 0);
-    EXPECT_EQ(std::string(profile->msg_url ? profile->msg_url : ""), kArs);
-    auto envelope = idp_->ResolveArtifact(profile->msg_body ? profile->msg_body : "", oin, now);
+    auto resolve = testing::BuildArtifactResolve(sp, redirect_url, now);
+    EXPECT_TRUE(resolve.has_value()) << resolve.error().message;
+    if (!resolve) return {};
+    EXPECT_EQ(resolve->url, kArs);
+    auto envelope = idp_->ResolveArtifact(resolve->soap, oin, now);
     EXPECT_TRUE(envelope.has_value()) << envelope.error().message;
-    if (!envelope) return out;
-    out.rc = lasso_login_process_response_msg(login.get(), envelope->data());
-
-    xmlDoc* doc = xmlReadMemory(envelope->data(), static_cast<int>(envelope->size()), "e.xml",
-                                nullptr, XML_PARSE_NONET);
-    const xmlNode* root = xmlDocGetRootElement(doc);
-    const xmlNode* response = XmlFind(root, "Response");
-    const xmlNode* code = XmlChild(XmlChild(response, "Status"), "StatusCode");
-    out.status = XmlAttr(code, "Value");
-    out.status_detail = XmlAttr(XmlChild(code, "StatusCode"), "Value");
-    if (const xmlNode* a = XmlFind(root, "Assertion")) {
-      out.loa = XmlText(XmlFind(a->children, "AuthnContextClassRef"));
-      out.audience = XmlText(XmlFind(a->children, "Audience"));
-      out.issue_instant = XmlAttr(a, "IssueInstant");
-      const xmlNode* scd = XmlFind(a->children, "SubjectConfirmationData");
-      out.in_response_to = XmlAttr(scd, "InResponseTo");
-      out.recipient = XmlAttr(scd, "Recipient");
-      out.not_on_or_after = XmlAttr(scd, "NotOnOrAfter");
-      for (const xmlNode* st = XmlFind(a->children, "AttributeStatement")->children; st;
-           st = st->next) {
-        if (st->type != XML_ELEMENT_NODE) continue;
-        std::string name = XmlAttr(st, "Name");
-        const xmlNode* value = XmlChild(st, "AttributeValue");
-        const xmlNode* enc = XmlChild(value, "EncryptedID");
-        if (enc == nullptr) {
-          out.service = XmlText(value);
-          continue;
-        }
-        GRef<LassoNode> e(lasso_saml2_encrypted_element_new());
-        EXPECT_EQ(lasso_node_init_from_xml(e.get(), const_cast<xmlNode*>(enc)), 0);
-        LassoNode* plain = nullptr;
-        EXPECT_EQ(lasso_saml2_encrypted_element_server_decrypt(
-                      LASSO_SAML2_ENCRYPTED_ELEMENT(e.get()), sp, &plain),
-                  0);
-        GRef<LassoNode> owned(plain);
-        if (!plain || !LASSO_IS_SAML2_NAME_ID(plain)) continue;
-        auto* nid = LASSO_SAML2_NAME_ID(plain);
-        (name == "urn:nl-eid-gdi:1.0:ActingSubjectID" ? out.acting : out.legal) = nid->content;
-        out.qualifier = nid->NameQualifier ? nid->NameQualifier : "";
-      }
-    }
-    xmlFreeDoc(doc);
-    return out;
+    if (!envelope) return {};
+    auto got = testing::ReadArtifactResponse(sp, resolve->login.get(), *envelope);
+    EXPECT_TRUE(got.has_value()) << got.error().message;
+    return got.value_or(LassoResult{});
   }
 };
 
 TEST_F(LassoSpTest, RedirectOptionalActingForSomeone) {
   ServerRef sp = MakeSp();
   Timestamp now = Now();
-  Built req = LassoRequest(sp.get(), Idp::Binding::kRedirect, "optional", Loa::kMidden);
+  Built req = LassoRequest(sp.get(), Idp::Binding::kRedirect, Scoping::kOptional, Loa::kMidden);
   auto info = idp_->ProcessAuthnRequest(req.binding, req.message, now);
   ASSERT_TRUE(info.has_value()) << info.error().message;
   EXPECT_EQ(info->representation, Idp::Representation::kOptional);
@@ -816,7 +692,7 @@ TEST_F(LassoSpTest, RedirectOptionalActingForSomeone) {
   auto reply = idp_->Succeed(*info, B("999993653"), B("999990019"), Loa::kHoog, now);
   ASSERT_TRUE(reply.has_value()) << reply.error().message;
   LassoResult got = LassoConsume(sp.get(), reply->url, O(env_->lasso_sp.oin), now);
-  EXPECT_EQ(got.rc, 0) << LassoErrorText(got.rc);
+  EXPECT_EQ(got.lasso_rc, 0) << LassoErrorText(got.lasso_rc);
   EXPECT_EQ(got.status, kSuccess);
   EXPECT_EQ(got.acting, "999993653");
   EXPECT_EQ(got.legal, "999990019");
@@ -835,7 +711,7 @@ TEST_F(LassoSpTest, RedirectOptionalActingForSomeone) {
 TEST_F(LassoSpTest, PostMandatoryAndMyselfRefused) {
   ServerRef sp = MakeSp();
   Timestamp now = Now();
-  Built req = LassoRequest(sp.get(), Idp::Binding::kPost, "mandatory", Loa::kBasis);
+  Built req = LassoRequest(sp.get(), Idp::Binding::kPost, Scoping::kMandatory, Loa::kBasis);
   auto info = idp_->ProcessAuthnRequest(req.binding, req.message, now);
   ASSERT_TRUE(info.has_value()) << info.error().message;
   EXPECT_EQ(info->representation, Idp::Representation::kMandatory);
@@ -844,7 +720,7 @@ TEST_F(LassoSpTest, PostMandatoryAndMyselfRefused) {
   auto reply = idp_->Succeed(*info, B("999993653"), B("999992302"), Loa::kMidden, now);
   ASSERT_TRUE(reply.has_value()) << reply.error().message;
   LassoResult got = LassoConsume(sp.get(), reply->url, O(env_->lasso_sp.oin), now);
-  EXPECT_EQ(got.rc, 0) << LassoErrorText(got.rc);
+  EXPECT_EQ(got.lasso_rc, 0) << LassoErrorText(got.lasso_rc);
   EXPECT_EQ(got.acting, "999993653");
   EXPECT_EQ(got.legal, "999992302");
 }
@@ -852,7 +728,8 @@ TEST_F(LassoSpTest, PostMandatoryAndMyselfRefused) {
 TEST_F(LassoSpTest, FailureStatusesAndLateAndReplayedArtifacts) {
   ServerRef sp = MakeSp();
   Timestamp now = Now();
-  Built req = LassoRequest(sp.get(), Idp::Binding::kRedirect, "optional", Loa::kSubstantieel);
+  Built req =
+      LassoRequest(sp.get(), Idp::Binding::kRedirect, Scoping::kOptional, Loa::kSubstantieel);
   auto info = idp_->ProcessAuthnRequest(req.binding, req.message, now);
   ASSERT_TRUE(info.has_value()) << info.error().message;
   auto reply = idp_->Fail(*info, Idp::Failure::kLoaTooLow, now);
@@ -865,10 +742,10 @@ TEST_F(LassoSpTest, FailureStatusesAndLateAndReplayedArtifacts) {
   // Replayed: the second resolution finds no message.
   LassoResult again = LassoConsume(sp.get(), reply->url, O(env_->lasso_sp.oin), now);
   EXPECT_TRUE(again.status.empty());
-  EXPECT_NE(again.rc, 0);
+  EXPECT_NE(again.lasso_rc, 0);
 
   // Late: a fresh success resolved after 16 minutes is Requester/RequestDenied.
-  Built req2 = LassoRequest(sp.get(), Idp::Binding::kRedirect, "optional", Loa::kBasis);
+  Built req2 = LassoRequest(sp.get(), Idp::Binding::kRedirect, Scoping::kOptional, Loa::kBasis);
   auto info2 = idp_->ProcessAuthnRequest(req2.binding, req2.message, now);
   ASSERT_TRUE(info2.has_value()) << info2.error().message;
   auto ok = idp_->Succeed(*info2, B("999993653"), B("999990019"), Loa::kMidden, now);
@@ -883,7 +760,7 @@ TEST_F(LassoSpTest, BadlySignedRequestsAreRefused) {
   // Signed with a key that is not the one in the SP's metadata.
   ServerRef rogue = MakeSp(env_->rogue_key, env_->rogue_cert);
   for (auto binding : {Idp::Binding::kRedirect, Idp::Binding::kPost}) {
-    Built req = LassoRequest(rogue.get(), binding, "optional", Loa::kBasis);
+    Built req = LassoRequest(rogue.get(), binding, Scoping::kOptional, Loa::kBasis);
     auto info = idp_->ProcessAuthnRequest(req.binding, req.message, Now());
     ASSERT_FALSE(info.has_value());
     EXPECT_EQ(info.error().code, ErrorCode::kForbidden);
@@ -891,7 +768,7 @@ TEST_F(LassoSpTest, BadlySignedRequestsAreRefused) {
   // RSA-SHA1, correct key.
   ServerRef sha1 = MakeSp(env_->lasso_key, env_->lasso_cert, LASSO_SIGNATURE_METHOD_RSA_SHA1);
   for (auto binding : {Idp::Binding::kRedirect, Idp::Binding::kPost}) {
-    Built req = LassoRequest(sha1.get(), binding, "optional", Loa::kBasis);
+    Built req = LassoRequest(sha1.get(), binding, Scoping::kOptional, Loa::kBasis);
     auto info = idp_->ProcessAuthnRequest(req.binding, req.message, Now());
     ASSERT_FALSE(info.has_value());
     EXPECT_EQ(info.error().code, ErrorCode::kForbidden);
@@ -901,7 +778,7 @@ TEST_F(LassoSpTest, BadlySignedRequestsAreRefused) {
 TEST_F(LassoSpTest, WrongDestinationIsRefused) {
   ServerRef sp = MakeSp(env_->lasso_key, env_->lasso_cert, LASSO_SIGNATURE_METHOD_RSA_SHA256,
                         "https://other-idp.test/sso");
-  Built req = LassoRequest(sp.get(), Idp::Binding::kRedirect, "optional", Loa::kBasis);
+  Built req = LassoRequest(sp.get(), Idp::Binding::kRedirect, Scoping::kOptional, Loa::kBasis);
   auto info = idp_->ProcessAuthnRequest(req.binding, req.message, Now());
   ASSERT_FALSE(info.has_value());
   EXPECT_EQ(info.error().code, ErrorCode::kInvalidArgument);
@@ -911,16 +788,14 @@ TEST_F(LassoSpTest, WrongDestinationIsRefused) {
 TEST_F(LassoSpTest, ArtifactResolveWithAnotherOinIsRefused) {
   ServerRef sp = MakeSp();
   Timestamp now = Now();
-  Built req = LassoRequest(sp.get(), Idp::Binding::kRedirect, "none", Loa::kBasis);
+  Built req = LassoRequest(sp.get(), Idp::Binding::kRedirect, Scoping::kNone, Loa::kBasis);
   auto info = idp_->ProcessAuthnRequest(req.binding, req.message, now);
   ASSERT_TRUE(info.has_value()) << info.error().message;
   auto reply = idp_->Succeed(*info, B("999993653"), std::nullopt, Loa::kBasis, now);
   ASSERT_TRUE(reply.has_value());
-  LoginRef login(lasso_login_new(sp.get()));
-  std::string query = reply->url.substr(reply->url.find('?') + 1);
-  ASSERT_EQ(lasso_login_init_request(login.get(), query.data(), LASSO_HTTP_METHOD_ARTIFACT_GET), 0);
-  ASSERT_EQ(lasso_login_build_request_msg(login.get()), 0);
-  std::string soap = LASSO_PROFILE(login.get())->msg_body;
+  auto resolve = testing::BuildArtifactResolve(sp.get(), reply->url);
+  ASSERT_TRUE(resolve.has_value()) << resolve.error().message;
+  std::string soap = resolve->soap;
   auto wrong = idp_->ResolveArtifact(soap, O("00000001555555555000"), now);
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().code, ErrorCode::kForbidden);
@@ -936,6 +811,58 @@ TEST_F(LassoSpTest, ArtifactResolveWithAnotherOinIsRefused) {
   auto good = idp_->ResolveArtifact(soap, O(env_->lasso_sp.oin), now);
   ASSERT_TRUE(good.has_value()) << good.error().message;
   EXPECT_NE(good->find("EncryptedID"), std::string::npos);
+}
+
+// The support library reports what lasso refuses as errors (the bench relies on that).
+TEST_F(LassoSpTest, SpHelpersReportFailuresAsErrors) {
+  ServerRef sp = MakeSp();
+  auto unknown_idp = testing::BuildAuthnRequest(sp.get(), {"urn:unknown-idp", kService});
+  ASSERT_FALSE(unknown_idp.has_value());
+  EXPECT_EQ(unknown_idp.error().code, ErrorCode::kInvalidArgument);
+  for (std::string url : {env_->lasso_sp.acs, env_->lasso_sp.acs + "?SAMLart=AAQAAA%3D%3D"}) {
+    auto no_artifact = testing::BuildArtifactResolve(sp.get(), url);
+    ASSERT_FALSE(no_artifact.has_value()) << url;
+    EXPECT_EQ(no_artifact.error().code, ErrorCode::kInvalidArgument) << url;
+  }
+  auto no_cert = testing::SpMetadata(env_->lasso_sp.entity_id, env_->dir + "/missing.pem",
+                                     {{testing::kHttpArtifact, env_->lasso_sp.acs}});
+  ASSERT_FALSE(no_cert.has_value());
+  EXPECT_EQ(no_cert.error().code, ErrorCode::kInvalidArgument);
+  auto bad_idp = testing::MakeSpServer(env_->lasso_sp.metadata, env_->lasso_key,
+                                       env_->lasso_cert, "<md:EntityDescriptor");
+  ASSERT_FALSE(bad_idp.has_value());
+  EXPECT_EQ(bad_idp.error().code, ErrorCode::kInvalidArgument);
+  // A POST request travels as a form body to the SSO endpoint.
+  auto post = testing::BuildAuthnRequest(
+      sp.get(), {kIdpEntity, kService, Scoping::kNone, Loa::kBasis, Idp::Binding::kPost});
+  ASSERT_TRUE(post.has_value()) << post.error().message;
+  EXPECT_EQ(post->url, kSso);
+  EXPECT_TRUE(post->message.starts_with("SAMLRequest=")) << post->message;
+  EXPECT_FALSE(post->id.empty());
+
+  // An envelope that is not XML, and identifiers that do not decrypt with another SP's key.
+  Timestamp now = Now();
+  Built req = LassoRequest(sp.get(), Idp::Binding::kRedirect, Scoping::kNone, Loa::kBasis);
+  auto info = idp_->ProcessAuthnRequest(req.binding, req.message, now);
+  ASSERT_TRUE(info.has_value()) << info.error().message;
+  auto reply = idp_->Succeed(*info, B("999993653"), std::nullopt, Loa::kBasis, now);
+  ASSERT_TRUE(reply.has_value()) << reply.error().message;
+  auto resolve = testing::BuildArtifactResolve(sp.get(), reply->url);
+  ASSERT_TRUE(resolve.has_value()) << resolve.error().message;
+  auto junk = testing::ReadArtifactResponse(sp.get(), resolve->login.get(), "<not-xml");
+  ASSERT_FALSE(junk.has_value());
+  EXPECT_EQ(junk.error().code, ErrorCode::kInvalidArgument);
+  auto envelope = idp_->ResolveArtifact(resolve->soap, O(env_->lasso_sp.oin), now);
+  ASSERT_TRUE(envelope.has_value()) << envelope.error().message;
+  ServerRef rogue = MakeSp(env_->rogue_key, env_->rogue_cert);
+  auto sealed = testing::ReadArtifactResponse(rogue.get(), resolve->login.get(), *envelope);
+  ASSERT_FALSE(sealed.has_value());
+  EXPECT_EQ(sealed.error().code, ErrorCode::kInternal);
+  // Still readable by the SP it was encrypted for.
+  auto got = testing::ReadArtifactResponse(sp.get(), resolve->login.get(), *envelope);
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(got->acting, "999993653");
+  EXPECT_EQ(got->legal, "999993653");
 }
 
 // ---------------------------------------------------------------- provider changes
@@ -959,12 +886,9 @@ TEST_F(CombiConnectTest, ChangedLoginStateIsRefused) {
   ServerRef unused;
   (void)unused;
   // A request from lasso as SP (works without pysaml2).
-  auto sp = MakeServerFromMetadataText(env_->lasso_sp.metadata, env_->lasso_key,
-                                       env_->lasso_cert, true);
-  ASSERT_TRUE(sp.has_value());
-  std::string md = idp_->Metadata();
-  ASSERT_EQ(lasso_server_add_provider_from_buffer(sp->get(), LASSO_PROVIDER_ROLE_IDP,
-                                                  md.c_str(), nullptr, nullptr), 0);
+  auto sp = testing::MakeSpServer(env_->lasso_sp.metadata, env_->lasso_key, env_->lasso_cert,
+                                  idp_->Metadata());
+  ASSERT_TRUE(sp.has_value()) << sp.error().message;
   LoginRef login(lasso_login_new(sp->get()));
   ASSERT_EQ(lasso_login_init_authn_request(login.get(), kIdpEntity, LASSO_HTTP_METHOD_REDIRECT), 0);
   ASSERT_EQ(lasso_login_build_authn_request_msg(login.get()), 0);

@@ -18,6 +18,7 @@
 
 #include "digid_sim.h"
 #include "http/client.h"
+#include "http/form.h"
 #include "http/server.h"
 #include "saml/saml_common.h"
 
@@ -40,10 +41,9 @@ Timestamp RealNow() {
 std::string QueryParam(std::string_view url, std::string_view name) {
   size_t q = url.find('?');
   if (q == std::string_view::npos) return {};
-  auto f = ParseForm(url.substr(q + 1));
+  auto f = http::ParseForm(url.substr(q + 1), http::kMaxFormBytes);
   if (!f) return {};
-  auto it = f->find(std::string(name));
-  return it == f->end() ? std::string() : it->second;
+  return f->Get(name).value_or(std::string());
 }
 
 class DigidSpTest : public ::testing::Test {

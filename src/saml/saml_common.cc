@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/crypto.h"
+#include "http/form.h"
 
 namespace volmacht::saml {
 namespace {
@@ -132,34 +133,6 @@ Result<void> CheckNode(const xmlNode* n, int depth) {
     if (auto r = CheckNode(c->children, depth + 1); !r) return r;
   }
   return {};
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-Result<std::string> FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%') {
-      if (i + 2 >= s.size()) return Fail(Error::Invalid("bad percent escape"));
-      int hi = HexValue(s[i + 1]);
-      int lo = HexValue(s[i + 2]);
-      if (hi < 0 || lo < 0) return Fail(Error::Invalid("bad percent escape"));
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
 }
 
 // Raw (still encoded) value of one query parameter; counts occurrences.
@@ -363,7 +336,7 @@ Result<void> CheckRedirectSigAlg(std::string_view query) {
   if (sig_count != 1 || alg_count != 1) {
     return Fail(Error::Invalid("Redirect message must be signed exactly once"));
   }
-  auto alg = FormDecode(raw_alg);
+  auto alg = http::FormDecode(raw_alg);
   if (!alg || !AllowedSignatureMethods().contains(*alg)) {
     return Fail(Error::Invalid("signature algorithm not allowed"));
   }
@@ -375,7 +348,9 @@ Result<std::string> DecodeRedirectMessage(std::string_view query, std::string_vi
   int count = 0;
   std::string_view raw = RawParam(query, param, &count);
   if (count != 1 || raw.empty()) return Fail(Error::Invalid("SAML message missing"));
-  auto b64 = FormDecode(raw);
+  // Base64 may be broken into lines (Base64Decode skips them); every other control byte is
+  // refused here already.
+  auto b64 = http::FormDecode(raw, http::FormControls::kAllowLineBreaks);
   if (!b64) return Fail(b64.error());
   auto deflated = Base64Decode(*b64, kMaxEncodedMessageBytes);
   if (!deflated) return Fail(deflated.error());
@@ -383,29 +358,6 @@ Result<std::string> DecodeRedirectMessage(std::string_view query, std::string_vi
   if (!xml) return Fail(xml.error());
   if (auto c = CheckXmlAlgorithms(*xml); !c) return Fail(c.error());
   return xml;
-}
-
-Result<std::map<std::string, std::string>> ParseForm(std::string_view text) {
-  std::map<std::string, std::string> out;
-  if (text.empty()) return out;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t amp = text.find('&', pos);
-    if (amp == std::string_view::npos) amp = text.size();
-    std::string_view part = text.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (part.empty()) continue;
-    size_t eq = part.find('=');
-    auto key = FormDecode(part.substr(0, eq));
-    if (!key) return Fail(key.error());
-    auto value =
-        FormDecode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
-    if (!value) return Fail(value.error());
-    if (!out.emplace(std::move(*key), std::move(*value)).second) {
-      return Fail(Error::Invalid("parameter given twice"));
-    }
-  }
-  return out;
 }
 
 Result<std::string> Base64Decode(std::string_view text, std::size_t max_out) {

@@ -2,8 +2,9 @@
 // lasso initialisation, ownership wrappers for GObject/glib values, building a LassoServer
 // that signs with RSA-SHA256, and the checks every incoming SAML message passes BEFORE lasso
 // sees it (size limits, no DTD, allow-listed signature/digest/transform algorithms, Redirect
-// SigAlg), plus small encoding helpers (query/form decoding, strict base64, raw inflate,
-// SAML time stamps, HTML/XML escaping) and a self-signed RSA key pair for SAML signing.
+// SigAlg), plus small encoding helpers (strict base64, raw inflate, SAML time stamps,
+// HTML/XML escaping) and a self-signed RSA key pair for SAML signing. Query strings and form
+// bodies are parsed with http/form.h (FormControls::kAllowLineBreaks for base64 values).
 //
 // Include this header instead of <lasso/lasso.h>: it includes glib and libxml2 first, which
 // lasso's header needs in C++ (it opens extern "C" and libxml2 pulls in ICU C++ headers).
@@ -20,7 +21,6 @@
 #include <lasso/lasso.h>
 
 #include <cstddef>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -140,9 +140,6 @@ std::string LassoErrorText(int rc);
 [[nodiscard]] Result<std::string> DecodeRedirectMessage(std::string_view query,
                                                         std::string_view param);
 
-// application/x-www-form-urlencoded (query strings and form bodies): '+' is a space, %XX
-// escapes must be valid, a name may occur only once. Errors: kInvalidArgument.
-[[nodiscard]] Result<std::map<std::string, std::string>> ParseForm(std::string_view text);
 // Small read-only helpers over an already parsed libxml2 tree (local names; namespaces are
 // not compared). Null in, empty out.
 const xmlNode* XmlChild(const xmlNode* n, const char* name);  // first element child `name`

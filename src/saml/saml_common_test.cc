@@ -109,19 +109,6 @@ TEST(SamlCommon, DecodeRedirectMessageWithLimits) {
   EXPECT_FALSE(DecodeRedirectMessage(sha1, "SAMLRequest"));
 }
 
-TEST(SamlCommon, ParseForm) {
-  auto f = ParseForm("a=1+2&b=%C3%A9&c=&d");
-  ASSERT_TRUE(f);
-  EXPECT_EQ(f->at("a"), "1 2");
-  EXPECT_EQ(f->at("b"), "\xC3\xA9");
-  EXPECT_EQ(f->at("c"), "");
-  EXPECT_EQ(f->at("d"), "");
-  EXPECT_FALSE(ParseForm("a=1&a=2"));
-  EXPECT_FALSE(ParseForm("a=%zz"));
-  EXPECT_FALSE(ParseForm("a=%4"));
-  EXPECT_EQ(UrlEncode("a b/+="), "a%20b%2F%2B%3D");
-}
-
 TEST(SamlCommon, Base64IsStrict) {
   EXPECT_EQ(*Base64Decode("aGVsbG8=", 100), "hello");
   EXPECT_EQ(*Base64Decode("aGVs\nbG8h", 100), "hello!");

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "common/crypto.h"
+#include "http/form.h"
 #include "saml/saml_common.h"
 #include "web/login_sessions.h"
 #include "web/pages.h"
@@ -246,8 +247,10 @@ http::Response Flow::StartDigid(LoginSession s) {
 }
 
 http::Response Flow::Acs(const http::Request& req) {
-  auto form = saml::ParseForm(req.query);
-  if (!form || !form->contains("SAMLart") || !form->contains("RelayState")) {
+  auto form = http::ParseForm(req.query, http::kMaxFormBytes);
+  auto artifact = form ? form->Get("SAMLart") : std::nullopt;
+  auto relay_state = form ? form->Get("RelayState") : std::nullopt;
+  if (!artifact || !relay_state) {
     return ErrorPage(400, "Ongeldig antwoord van DigiD",
                      "Het antwoord van DigiD is niet compleet. Begin opnieuw bij de organisatie "
                      "waar u wilde inloggen.");
@@ -257,14 +260,14 @@ http::Response Flow::Acs(const http::Request& req) {
   // The RelayState binds DigiD's answer to this browser's session: an answer meant for
   // another browser (login CSRF) does not match.
   if (!found || found->stage != LoginStage::kAtDigid ||
-      !SecretEquals(form->at("RelayState"), found->relay_token)) {
+      !SecretEquals(*relay_state, found->relay_token)) {
     return SessionGone();
   }
   LoginSession s = std::move(*found);
   s.stage = LoginStage::kResolving;
   if (!sessions_.Update(id, LoginStage::kAtDigid, s)) return SessionGone();
 
-  auto who = d_.digid.FinishLogin(form->at("SAMLart"), s.digid_request_id, s.min_loa);
+  auto who = d_.digid.FinishLogin(*artifact, s.digid_request_id, s.min_loa);
   if (!who) {
     sessions_.Erase(id);
     const Error& e = who.error();
@@ -343,12 +346,9 @@ http::Response Flow::ShowChoice(const http::Request& req) {
 
 http::Response Flow::Choose(const http::Request& req) {
   if (req.body.size() > kMaxChoiceBody) return ErrorResponse(Error::TooLarge("form too large"));
-  auto form = saml::ParseForm(req.body);
+  auto form = http::ParseForm(req.body, kMaxChoiceBody);
   if (!form) return ErrorResponse(Error::Invalid("form not readable"));
-  auto field = [&](const char* name) {
-    auto it = form->find(name);
-    return it == form->end() ? std::string() : it->second;
-  };
+  auto field = [&](const char* name) { return form->Get(name).value_or(std::string()); };
   std::string id = CookieValue(req);
   std::optional<LoginSession> s = sessions_.Get(id);
   if (!s || s->stage != LoginStage::kChoosing) return SessionGone();

@@ -13,16 +13,6 @@
 // saml_common.h first: it includes glib and libxml2 before lasso (SAML-NOTES.md).
 #include "saml/saml_common.h"
 
-#include <lasso/xml/saml-2.0/saml2_encrypted_element.h>
-#include <lasso/xml/saml-2.0/saml2_name_id.h>
-#include <lasso/xml/saml-2.0/samlp2_authn_request.h>
-#include <lasso/xml/saml-2.0/samlp2_extensions.h>
-#include <lasso/xml/saml-2.0/samlp2_idp_entry.h>
-#include <lasso/xml/saml-2.0/samlp2_idp_list.h>
-#include <lasso/xml/saml-2.0/samlp2_request_abstract.h>
-#include <lasso/xml/saml-2.0/samlp2_requested_authn_context.h>
-#include <lasso/xml/saml-2.0/samlp2_scoping.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -44,8 +34,10 @@
 #include "digid_sim.h"
 #include "http/client.h"
 #include "http/dev_certs.h"
+#include "http/form.h"
 #include "http/server.h"
 #include "saml/saml_common.h"
+#include "saml/testing/lasso_sp.h"
 #include "store/sqlite_store.h"
 
 namespace volmacht::web {
@@ -53,9 +45,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using saml::GRef;
-using saml::LoginRef;
 using saml::ServerRef;
+using saml::testing::Scoping;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -108,10 +99,9 @@ std::string ReadAll(const std::string& path) {
 std::string QueryParam(std::string_view url, std::string_view name) {
   size_t q = url.find('?');
   if (q == std::string_view::npos) return {};
-  auto f = saml::ParseForm(url.substr(q + 1));
+  auto f = http::ParseForm(url.substr(q + 1), http::kMaxFormBytes);
   if (!f) return {};
-  auto it = f->find(std::string(name));
-  return it == f->end() ? std::string() : it->second;
+  return f->Get(name).value_or(std::string());
 }
 
 std::string Attr(const std::string& html, const std::string& name) {
@@ -248,16 +238,9 @@ class Browser {
 };
 
 // What the provider got after resolving the artifact (lasso checked the signatures).
-struct Outcome {
+struct Outcome : saml::testing::ArtifactOutcome {
   int http_status = 0;
-  int lasso_rc = -1;
-  std::string status, status_detail, acting, legal, service, loa;
 };
-
-using saml::XmlAttr;
-using saml::XmlChild;
-using saml::XmlFind;
-using saml::XmlText;
 
 class LoginFlowTest : public ::testing::Test {
  protected:
@@ -334,7 +317,7 @@ class LoginFlowTest : public ::testing::Test {
     s.name_nl = "Iets anders";
     ASSERT_TRUE(service_->PutService(Caller::Admin(), s));
     Provider post{O(kPostOin), "Post-organisatie", "p@example.nl", "", false, true};
-    post.saml_metadata = SpMetadata(kPostSpEntity, kPostAcs, "HTTP-POST");
+    post.saml_metadata = SpMetadata(kPostSpEntity, kPostAcs, saml::testing::kHttpPost);
     post.saml_post_response = true;
     ASSERT_TRUE(service_->PutProvider(Caller::Admin(), post));
     s.id = U(kPostService);
@@ -389,20 +372,14 @@ class LoginFlowTest : public ::testing::Test {
         << ReadAll(d + "/certs/ca.pem") << ReadAll(sim_->tls_ca_file());
 
     // The provider as lasso SP knows our IdP metadata.
-    auto lasso_sp = saml::MakeServerFromMetadataText(SpMetadata(), d + "/sp-key.pem",
-                                                     d + "/sp-cert.pem", true);
-    ASSERT_TRUE(lasso_sp);
     std::string idp_md = combi_->Metadata();
-    ASSERT_EQ(lasso_server_add_provider_from_buffer(lasso_sp->get(), LASSO_PROVIDER_ROLE_IDP,
-                                                    idp_md.c_str(), nullptr, nullptr),
-              0);
+    auto lasso_sp = saml::testing::MakeSpServer(prov.saml_metadata, d + "/sp-key.pem",
+                                                d + "/sp-cert.pem", idp_md);
+    ASSERT_TRUE(lasso_sp) << lasso_sp.error().message;
     lasso_sp_ = new ServerRef(std::move(*lasso_sp));
-    auto post_sp = saml::MakeServerFromMetadataText(post.saml_metadata, d + "/sp-key.pem",
-                                                    d + "/sp-cert.pem", true);
-    ASSERT_TRUE(post_sp);
-    ASSERT_EQ(lasso_server_add_provider_from_buffer(post_sp->get(), LASSO_PROVIDER_ROLE_IDP,
-                                                    idp_md.c_str(), nullptr, nullptr),
-              0);
+    auto post_sp = saml::testing::MakeSpServer(post.saml_metadata, d + "/sp-key.pem",
+                                               d + "/sp-cert.pem", idp_md);
+    ASSERT_TRUE(post_sp) << post_sp.error().message;
     post_sp_ = new ServerRef(std::move(*post_sp));
   }
 
@@ -433,21 +410,10 @@ class LoginFlowTest : public ::testing::Test {
   }
 
   static std::string SpMetadata(const char* entity = kSpEntity, const char* acs = kSpAcs,
-                                const char* binding = "HTTP-Artifact") {
-    auto cert = saml::CertificateBase64(*dir_ + "/sp-cert.pem");
-    std::string key_info = "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>" + *cert +
-                           "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>";
-    return std::string(
-               "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
-               "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"") +
-           entity +
-           "\">\n<md:SPSSODescriptor AuthnRequestsSigned=\"true\" WantAssertionsSigned=\"true\" "
-           "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n"
-           "<md:KeyDescriptor use=\"signing\">" + key_info + "</md:KeyDescriptor>\n"
-           "<md:KeyDescriptor use=\"encryption\">" + key_info + "</md:KeyDescriptor>\n"
-           "<md:AssertionConsumerService index=\"0\" isDefault=\"true\" "
-           "Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:" + binding + "\" Location=\"" +
-           acs + "\"/>\n</md:SPSSODescriptor>\n</md:EntityDescriptor>\n";
+                                const char* binding = saml::testing::kHttpArtifact) {
+    auto md = saml::testing::SpMetadata(entity, *dir_ + "/sp-cert.pem", {{binding, acs}});
+    EXPECT_TRUE(md) << md.error().message;
+    return md.value_or(std::string());
   }
 
   Browser NewBrowser() {
@@ -457,50 +423,17 @@ class LoginFlowTest : public ::testing::Test {
                     {sim_->base_url(), sim_->base_url()}});
   }
 
-  // The provider's signed AuthnRequest (HTTP-Redirect) as a URL at our SSO endpoint.
-  // scoping: "optional", "mandatory" or "none".
-  static std::string AuthnRequestUrl(const std::string& scoping, Loa min_loa,
+  // The provider's signed AuthnRequest (HTTP-Redirect) as a URL at our SSO endpoint. With
+  // `sp` (the POST provider) the Response is asked for by HTTP-POST instead of an artifact.
+  static std::string AuthnRequestUrl(Scoping scoping, Loa min_loa,
                                      const char* service = kService,
                                      LassoServer* sp = nullptr) {
     bool post = sp != nullptr;
-    LoginRef login(lasso_login_new(post ? sp : lasso_sp_->get()));
-    EXPECT_EQ(lasso_login_init_authn_request(login.get(), kIdpEntity, LASSO_HTTP_METHOD_REDIRECT),
-              0);
-    LassoProfile* profile = LASSO_PROFILE(login.get());
-    auto* req = LASSO_SAMLP2_AUTHN_REQUEST(profile->request);
-    auto* abstract = LASSO_SAMLP2_REQUEST_ABSTRACT(profile->request);
-    saml::SetGStr(&req->ProtocolBinding, post ? "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-                                              : "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact");
-    std::string fragment = std::string(
-        "<saml:Attribute xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" "
-        "Name=\"urn:nl-eid-gdi:1.0:ServiceUUID\"><saml:AttributeValue>") +
-        service + "</saml:AttributeValue></saml:Attribute>";
-    xmlDoc* doc = xmlReadMemory(fragment.data(), static_cast<int>(fragment.size()), "f.xml",
-                                nullptr, XML_PARSE_NONET);
-    GList* any = g_list_append(nullptr, xmlDocGetRootElement(doc));
-    auto* ext = LASSO_SAMLP2_EXTENSIONS(lasso_samlp2_extensions_new());
-    lasso_samlp2_extensions_set_any(ext, any);
-    g_list_free(any);
-    xmlFreeDoc(doc);
-    abstract->Extensions = ext;
-    if (scoping != "none") {
-      req->Scoping = LASSO_SAMLP2_SCOPING(lasso_samlp2_scoping_new());
-      if (scoping == "mandatory") {
-        req->Scoping->RequesterID = g_strdup(kIdpEntity);
-      } else {
-        req->Scoping->IDPList = LASSO_SAMLP2_IDP_LIST(lasso_samlp2_idp_list_new());
-        auto* entry = LASSO_SAMLP2_IDP_ENTRY(lasso_samlp2_idp_entry_new());
-        entry->ProviderID = g_strdup(kIdpEntity);
-        req->Scoping->IDPList->IDPEntry = g_list_append(nullptr, entry);
-      }
-    }
-    req->RequestedAuthnContext =
-        LASSO_SAMLP2_REQUESTED_AUTHN_CONTEXT(lasso_samlp2_requested_authn_context_new());
-    req->RequestedAuthnContext->Comparison = g_strdup("minimum");
-    req->RequestedAuthnContext->AuthnContextClassRef =
-        g_list_append(nullptr, g_strdup(std::string(LoaSamlClassRef(min_loa)).c_str()));
-    EXPECT_EQ(lasso_login_build_authn_request_msg(login.get()), 0);
-    std::string url = profile->msg_url ? profile->msg_url : "";
+    saml::testing::AuthnRequestSpec spec{kIdpEntity, service, scoping, min_loa};
+    spec.protocol_binding = post ? saml::testing::kHttpPost : saml::testing::kHttpArtifact;
+    auto req = saml::testing::BuildAuthnRequest(post ? sp : lasso_sp_->get(), spec);
+    EXPECT_TRUE(req) << req.error().message;
+    std::string url = req ? req->url : "";
     EXPECT_THAT(url, StartsWith(std::string(kWebOrigin) + "/saml/idp/sso?"));
     return url;
   }
@@ -521,14 +454,10 @@ class LoginFlowTest : public ::testing::Test {
   Outcome Resolve(const std::string& acs_redirect, const std::string& cert_stem = "provider") {
     Outcome out;
     EXPECT_THAT(acs_redirect, StartsWith(std::string(kSpAcs) + "?SAMLart="));
-    LoginRef login(lasso_login_new(lasso_sp_->get()));
-    std::string query = acs_redirect.substr(acs_redirect.find('?') + 1);
-    EXPECT_EQ(lasso_login_init_request(login.get(), query.data(), LASSO_HTTP_METHOD_ARTIFACT_GET),
-              0);
-    LassoProfile* profile = LASSO_PROFILE(login.get());
-    EXPECT_EQ(lasso_login_build_request_msg(login.get()), 0);
-    EXPECT_EQ(std::string(profile->msg_url ? profile->msg_url : ""),
-              std::string(kApiOrigin) + "/saml/idp/artifact");
+    auto resolve = saml::testing::BuildArtifactResolve(lasso_sp_->get(), acs_redirect);
+    EXPECT_TRUE(resolve) << resolve.error().message;
+    if (!resolve) return out;
+    EXPECT_EQ(resolve->url, std::string(kApiOrigin) + "/saml/idp/artifact");
     http::ClientConfig cc;
     cc.ca_file = *dir_ + "/certs/ca.pem";
     cc.cert_file = *dir_ + "/certs/" + cert_stem + ".pem";
@@ -537,52 +466,22 @@ class LoginFlowTest : public ::testing::Test {
     http::HttpClient client(cc);
     auto r = client.Send("POST",
                          "https://127.0.0.1:" + std::to_string(api_->port()) + "/saml/idp/artifact",
-                         profile->msg_body ? profile->msg_body : "",
+                         resolve->soap,
                          {{"Content-Type", "text/xml; charset=utf-8"},
                           {"SOAPAction", "http://www.oasis-open.org/committees/security"}});
     EXPECT_TRUE(r.has_value());
     if (!r) return out;
     out.http_status = r->status;
     if (r->status != 200) return out;
-    std::string envelope = r->body;
-    out.lasso_rc = lasso_login_process_response_msg(login.get(), envelope.data());
-    xmlDoc* doc = xmlReadMemory(envelope.data(), static_cast<int>(envelope.size()), "e.xml",
-                                nullptr, XML_PARSE_NONET);
-    const xmlNode* root = xmlDocGetRootElement(doc);
-    const xmlNode* response = XmlFind(root, "Response");
-    const xmlNode* code = XmlChild(XmlChild(response, "Status"), "StatusCode");
-    out.status = XmlAttr(code, "Value");
-    out.status_detail = XmlAttr(XmlChild(code, "StatusCode"), "Value");
-    if (const xmlNode* a = XmlFind(root, "Assertion")) {
-      out.loa = XmlText(XmlFind(a->children, "AuthnContextClassRef"));
-      const xmlNode* statement = XmlFind(a->children, "AttributeStatement");
-      for (const xmlNode* st = statement ? statement->children : nullptr; st; st = st->next) {
-        if (st->type != XML_ELEMENT_NODE) continue;
-        std::string name = XmlAttr(st, "Name");
-        const xmlNode* value = XmlChild(st, "AttributeValue");
-        const xmlNode* enc = XmlChild(value, "EncryptedID");
-        if (enc == nullptr) {
-          out.service = XmlText(value);
-          continue;
-        }
-        GRef<LassoNode> e(lasso_saml2_encrypted_element_new());
-        EXPECT_EQ(lasso_node_init_from_xml(e.get(), const_cast<xmlNode*>(enc)), 0);
-        LassoNode* plain = nullptr;
-        EXPECT_EQ(lasso_saml2_encrypted_element_server_decrypt(
-                      LASSO_SAML2_ENCRYPTED_ELEMENT(e.get()), lasso_sp_->get(), &plain),
-                  0);
-        GRef<LassoNode> owned(plain);
-        if (!plain || !LASSO_IS_SAML2_NAME_ID(plain)) continue;
-        std::string value_text = LASSO_SAML2_NAME_ID(plain)->content;
-        (name == "urn:nl-eid-gdi:1.0:ActingSubjectID" ? out.acting : out.legal) = value_text;
-      }
-    }
-    xmlFreeDoc(doc);
+    auto got = saml::testing::ReadArtifactResponse(lasso_sp_->get(), resolve->login.get(), r->body);
+    EXPECT_TRUE(got) << got.error().message;
+    // The SAML part of the outcome; http_status stays.
+    if (got) static_cast<saml::testing::ArtifactOutcome&>(out) = std::move(*got);
     return out;
   }
 
   // Provider request -> DigiD login as `bsn` -> where the browser ends up.
-  Browser::Page StartAndLogIn(Browser& b, const std::string& scoping, Loa min_loa,
+  Browser::Page StartAndLogIn(Browser& b, Scoping scoping, Loa min_loa,
                               const char* bsn, int loa, bool cancel = false) {
     Browser::Page login_page = b.Go(AuthnRequestUrl(scoping, min_loa));
     return DigidLogin(b, login_page, bsn, loa, cancel);
@@ -627,7 +526,7 @@ const std::string kLoa20Ref = "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoF
 TEST_F(LoginFlowTest, ActingForSomeoneEndToEnd) {
   Browser b = NewBrowser();
   size_t uses_before = Uses(kBob1950).size();
-  Browser::Page choice = StartAndLogIn(b, "optional", Loa::kMidden, kAgent, 20);
+  Browser::Page choice = StartAndLogIn(b, Scoping::kOptional, Loa::kMidden, kAgent, 20);
   ASSERT_EQ(choice.status, 200) << choice.body;
   EXPECT_EQ(choice.url, std::string(kWebOrigin) + "/inloggen/kies");
   // The session cookie: random, locked down; never a BSN in a cookie or a URL.
@@ -698,7 +597,7 @@ TEST_F(LoginFlowTest, ActingForSomeoneEndToEnd) {
 
 TEST_F(LoginFlowTest, MyselfCarriesTheOwnBsnAsLegalSubject) {
   Browser b = NewBrowser();
-  Browser::Page choice = StartAndLogIn(b, "optional", Loa::kMidden, kAgent, 25);
+  Browser::Page choice = StartAndLogIn(b, Scoping::kOptional, Loa::kMidden, kAgent, 25);
   ASSERT_EQ(choice.status, 200) << choice.body;
   Browser::Page back = b.Post(std::string(kWebOrigin) + "/inloggen/kies",
                               "csrf=" + Attr(choice.body, "csrf") + "&keuze=mijzelf&actie=doorgaan");
@@ -712,7 +611,7 @@ TEST_F(LoginFlowTest, MyselfCarriesTheOwnBsnAsLegalSubject) {
 
 TEST_F(LoginFlowTest, MandatoryOffersNoMyself) {
   Browser b = NewBrowser();
-  Browser::Page choice = StartAndLogIn(b, "mandatory", Loa::kMidden, kAgent, 20);
+  Browser::Page choice = StartAndLogIn(b, Scoping::kMandatory, Loa::kMidden, kAgent, 20);
   ASSERT_EQ(choice.status, 200) << choice.body;
   EXPECT_THAT(choice.body, Not(HasSubstr("mijzelf")));
   // Posting "mijzelf" anyway is refused.
@@ -727,7 +626,7 @@ TEST_F(LoginFlowTest, MandatoryOffersNoMyself) {
 
 TEST_F(LoginFlowTest, MandatoryWithNobodyToActForIsRefused) {
   Browser b = NewBrowser();
-  Browser::Page back = StartAndLogIn(b, "mandatory", Loa::kMidden, kLoner, 20);
+  Browser::Page back = StartAndLogIn(b, Scoping::kMandatory, Loa::kMidden, kLoner, 20);
   ASSERT_EQ(back.status, 303) << back.body;
   Outcome got = Resolve(back.location);
   EXPECT_EQ(got.status, kResponder);
@@ -737,7 +636,7 @@ TEST_F(LoginFlowTest, MandatoryWithNobodyToActForIsRefused) {
 
 TEST_F(LoginFlowTest, OptionalWithNobodyToActForIsMyselfAtOnce) {
   Browser b = NewBrowser();
-  Browser::Page back = StartAndLogIn(b, "optional", Loa::kMidden, kLoner, 20);
+  Browser::Page back = StartAndLogIn(b, Scoping::kOptional, Loa::kMidden, kLoner, 20);
   ASSERT_EQ(back.status, 303) << back.body;
   Outcome got = Resolve(back.location);
   EXPECT_EQ(got.status, kSuccess);
@@ -747,7 +646,7 @@ TEST_F(LoginFlowTest, OptionalWithNobodyToActForIsMyselfAtOnce) {
 
 TEST_F(LoginFlowTest, WithoutRepresentationNoChoicePage) {
   Browser b = NewBrowser();
-  Browser::Page back = StartAndLogIn(b, "none", Loa::kBasis, kAgent, 20);
+  Browser::Page back = StartAndLogIn(b, Scoping::kNone, Loa::kBasis, kAgent, 20);
   ASSERT_EQ(back.status, 303) << back.body;
   Outcome got = Resolve(back.location);
   EXPECT_EQ(got.status, kSuccess);
@@ -757,7 +656,8 @@ TEST_F(LoginFlowTest, WithoutRepresentationNoChoicePage) {
 
 TEST_F(LoginFlowTest, CancelAtDigidIsAuthnFailed) {
   Browser b = NewBrowser();
-  Browser::Page back = StartAndLogIn(b, "optional", Loa::kMidden, kAgent, 20, /*cancel=*/true);
+  Browser::Page back =
+      StartAndLogIn(b, Scoping::kOptional, Loa::kMidden, kAgent, 20, /*cancel=*/true);
   ASSERT_EQ(back.status, 303) << back.body;
   Outcome got = Resolve(back.location);
   EXPECT_EQ(got.status, kResponder);
@@ -766,7 +666,7 @@ TEST_F(LoginFlowTest, CancelAtDigidIsAuthnFailed) {
 
 TEST_F(LoginFlowTest, LoaTooLowIsNoAuthnContext) {
   Browser b = NewBrowser();
-  Browser::Page back = StartAndLogIn(b, "optional", Loa::kSubstantieel, kAgent, 20);
+  Browser::Page back = StartAndLogIn(b, Scoping::kOptional, Loa::kSubstantieel, kAgent, 20);
   ASSERT_EQ(back.status, 303) << back.body;
   Outcome got = Resolve(back.location);
   EXPECT_EQ(got.status, kResponder);
@@ -775,7 +675,7 @@ TEST_F(LoginFlowTest, LoaTooLowIsNoAuthnContext) {
 
 TEST_F(LoginFlowTest, CancelOnTheChoicePageIsAuthnFailed) {
   Browser b = NewBrowser();
-  Browser::Page choice = StartAndLogIn(b, "optional", Loa::kMidden, kAgent, 20);
+  Browser::Page choice = StartAndLogIn(b, Scoping::kOptional, Loa::kMidden, kAgent, 20);
   ASSERT_EQ(choice.status, 200);
   Browser::Page back = b.Post(std::string(kWebOrigin) + "/inloggen/kies",
                               "csrf=" + Attr(choice.body, "csrf") + "&actie=annuleren");
@@ -786,7 +686,7 @@ TEST_F(LoginFlowTest, CancelOnTheChoicePageIsAuthnFailed) {
 
 TEST_F(LoginFlowTest, WrongCsrfTokenIssuesNothingAndKeepsTheSession) {
   Browser b = NewBrowser();
-  Browser::Page choice = StartAndLogIn(b, "optional", Loa::kMidden, kAgent, 20);
+  Browser::Page choice = StartAndLogIn(b, Scoping::kOptional, Loa::kMidden, kAgent, 20);
   ASSERT_EQ(choice.status, 200);
   std::string value = OptionValue(choice.body, "Bob Jansen \\(geboren 1962\\)");
   size_t pending = combi_->PendingArtifacts();
@@ -814,7 +714,7 @@ TEST_F(LoginFlowTest, WrongCsrfTokenIssuesNothingAndKeepsTheSession) {
 TEST_F(LoginFlowTest, PrincipalNotOfferedIsRefused) {
   for (const char* keuze : {"7", "999993653", "-1", "x"}) {
     Browser b = NewBrowser();
-    Browser::Page choice = StartAndLogIn(b, "optional", Loa::kMidden, kAgent, 20);
+    Browser::Page choice = StartAndLogIn(b, Scoping::kOptional, Loa::kMidden, kAgent, 20);
     ASSERT_EQ(choice.status, 200);
     Browser::Page back = b.Post(std::string(kWebOrigin) + "/inloggen/kies",
                                 "csrf=" + Attr(choice.body, "csrf") + "&keuze=" + keuze);
@@ -839,7 +739,7 @@ TEST_F(LoginFlowTest, MandateEndedWhileThePageWasOpenIsRefused) {
   ASSERT_TRUE(active) << active.error().message;
 
   Browser b = NewBrowser();
-  Browser::Page choice = StartAndLogIn(b, "optional", Loa::kMidden, kAgent, 20);
+  Browser::Page choice = StartAndLogIn(b, Scoping::kOptional, Loa::kMidden, kAgent, 20);
   std::string value = OptionValue(choice.body, "Carl Clement");
   ASSERT_FALSE(value.empty()) << choice.body;
   ASSERT_TRUE(service_->Revoke(Caller::Citizen(B(kCarl), Channel::kWeb),
@@ -853,7 +753,7 @@ TEST_F(LoginFlowTest, MandateEndedWhileThePageWasOpenIsRefused) {
 
 TEST_F(LoginFlowTest, ExpiredSessionShowsAPageAndIssuesNothing) {
   Browser b = NewBrowser();
-  Browser::Page choice = StartAndLogIn(b, "optional", Loa::kMidden, kAgent, 20);
+  Browser::Page choice = StartAndLogIn(b, Scoping::kOptional, Loa::kMidden, kAgent, 20);
   ASSERT_EQ(choice.status, 200);
   clock_->Advance(std::chrono::minutes(16));
   Browser::Page late = b.Go(std::string(kWebOrigin) + "/inloggen/kies");
@@ -866,7 +766,7 @@ TEST_F(LoginFlowTest, ExpiredSessionShowsAPageAndIssuesNothing) {
 
 TEST_F(LoginFlowTest, DigidAnswerInAnotherBrowserIsNotAccepted) {
   Browser victim = NewBrowser();
-  Browser::Page login_page = victim.Go(AuthnRequestUrl("optional", Loa::kMidden));
+  Browser::Page login_page = victim.Go(AuthnRequestUrl(Scoping::kOptional, Loa::kMidden));
   std::string txn = Attr(login_page.body, "txn");
   // The answer from DigiD arrives in a browser without the session (login CSRF).
   Browser::Page at_acs = victim.Send("POST", sim_->base_url() + "/saml/idp/login",
@@ -894,7 +794,7 @@ TEST_F(LoginFlowTest, BadAuthnRequestGetsAnHtmlErrorPageOnly) {
   EXPECT_EQ(r.raw.Header("set-cookie"), "");
   EXPECT_EQ(r.raw.Header("cache-control"), "no-store");
   // A signed request changed after signing.
-  std::string url = AuthnRequestUrl("optional", Loa::kMidden);
+  std::string url = AuthnRequestUrl(Scoping::kOptional, Loa::kMidden);
   url.replace(url.find("SAMLRequest=") + 20, 1, url[url.find("SAMLRequest=") + 20] == 'A' ? "B" : "A");
   Browser::Page forged = b.Go(url);
   EXPECT_GE(forged.status, 400);
@@ -915,7 +815,7 @@ TEST_F(LoginFlowTest, BadAuthnRequestGetsAnHtmlErrorPageOnly) {
 
 TEST_F(LoginFlowTest, ServiceOfAnotherProviderIsRefusedWithoutLogin) {
   Browser b = NewBrowser();
-  Browser::Page r = b.Go(AuthnRequestUrl("optional", Loa::kMidden, kOtherService));
+  Browser::Page r = b.Go(AuthnRequestUrl(Scoping::kOptional, Loa::kMidden, kOtherService));
   ASSERT_EQ(r.status, 303);
   Outcome got = Resolve(r.location);
   EXPECT_EQ(got.status_detail, "urn:oasis:names:tc:SAML:2.0:status:RequestDenied");
@@ -923,7 +823,7 @@ TEST_F(LoginFlowTest, ServiceOfAnotherProviderIsRefusedWithoutLogin) {
 
 TEST_F(LoginFlowTest, ArtifactResolveFromAnotherProviderIsRefused) {
   Browser b = NewBrowser();
-  Browser::Page back = StartAndLogIn(b, "none", Loa::kBasis, kAgent, 20);
+  Browser::Page back = StartAndLogIn(b, Scoping::kNone, Loa::kBasis, kAgent, 20);
   ASSERT_EQ(back.status, 303);
   Outcome wrong = Resolve(back.location, "other");
   EXPECT_EQ(wrong.http_status, 403);
@@ -935,7 +835,7 @@ TEST_F(LoginFlowTest, PostBindingProviderGetsTheSelfPostingForm) {
   Browser b = NewBrowser();
   size_t pending = combi_->PendingArtifacts();
   Browser::Page login_page =
-      b.Go(AuthnRequestUrl("none", Loa::kMidden, kPostService, post_sp_->get()));
+      b.Go(AuthnRequestUrl(Scoping::kNone, Loa::kMidden, kPostService, post_sp_->get()));
   Browser::Page page = DigidLogin(b, login_page, kAgent, 20);
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_THAT(page.body, HasSubstr("<form method=\"post\" action=\"https://post.test/acs\">"));

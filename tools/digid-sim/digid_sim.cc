@@ -32,6 +32,7 @@
 #include "common/crypto.h"
 #include "domain/identifiers.h"
 #include "http/dev_certs.h"
+#include "http/form.h"
 #include "http/server.h"
 
 namespace volmacht::digidsim {
@@ -389,14 +390,16 @@ Result<VerifiedRequest> DigidSim::Impl::VerifyAuthnRequest(LassoServer* server,
   // Our own checks first: lasso accepts SHA-1 and unsigned Redirect messages.
   if (auto r = saml::CheckRedirectSigAlg(query); !r) return Fail(r.error());
   if (auto r = saml::DecodeRedirectMessage(query, "SAMLRequest"); !r) return Fail(r.error());
-  auto params = saml::ParseForm(query);
+  // As the Combi-Connect IdP: base64 values (Signature) may be broken into lines.
+  auto params = http::ParseForm(query, saml::kMaxEncodedMessageBytes,
+                                http::FormControls::kAllowLineBreaks);
   if (!params) return Fail(params.error());
   VerifiedRequest v;
-  if (auto it = params->find("RelayState"); it != params->end()) {
-    if (it->second.size() > saml::kMaxRelayStateBytes) {
+  if (auto relay = params->Get("RelayState")) {
+    if (relay->size() > saml::kMaxRelayStateBytes) {
       return Fail(Error::Invalid("RelayState too long"));
     }
-    v.relay_state = it->second;
+    v.relay_state = std::move(*relay);
   }
   v.login = saml::LoginRef(lasso_login_new(server));
   LassoProfile* profile = LASSO_PROFILE(v.login.get());
@@ -490,12 +493,9 @@ http::Response DigidSim::Impl::HandleSso(const http::Request& req) {
 http::Response DigidSim::Impl::HandleLogin(const http::Request& req) {
   saml::ServerRef server = Lasso();
   if (!server) return ErrorPage(503, "De simulator start nog.");
-  auto form = saml::ParseForm(req.body);
+  auto form = http::ParseForm(req.body, http::kMaxFormBytes);
   if (!form) return ErrorPage(400, "Ongeldig formulier.");
-  auto get = [&](const char* k) -> std::string {
-    auto it = form->find(k);
-    return it == form->end() ? std::string() : it->second;
-  };
+  auto get = [&](const char* k) { return form->Get(k).value_or(std::string()); };
   std::string txn = get("txn");
   std::optional<Pending> p;
   {

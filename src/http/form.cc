@@ -1,6 +1,8 @@
-#include "oidc/form.h"
+#include "http/form.h"
 
-namespace volmacht::oidc {
+#include "http/syntax.h"
+
+namespace volmacht::http {
 namespace {
 
 int HexValue(char c) {
@@ -8,6 +10,11 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+bool Allowed(unsigned char u, FormControls controls) {
+  if (u >= 0x20 && u != 0x7f) return true;
+  return controls == FormControls::kAllowLineBreaks && (u == '\t' || u == '\r' || u == '\n');
 }
 
 }  // namespace
@@ -19,7 +26,14 @@ std::optional<std::string> FormParams::Get(std::string_view name) const {
   return std::nullopt;
 }
 
-Result<std::string> FormDecode(std::string_view text) {
+bool FormParams::contains(std::string_view name) const {
+  for (const auto& p : pairs_) {
+    if (p.first == name) return true;
+  }
+  return false;
+}
+
+Result<std::string> FormDecode(std::string_view text, FormControls controls) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
@@ -38,19 +52,19 @@ Result<std::string> FormDecode(std::string_view text) {
       c = static_cast<char>(hi * 16 + lo);
       i += 2;
     }
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return Fail(Error::Invalid("Stuurteken in parameter"));
+    if (!Allowed(static_cast<unsigned char>(c), controls)) {
+      return Fail(Error::Invalid("Stuurteken in parameter"));
+    }
     out.push_back(c);
   }
   return out;
 }
 
-Result<FormParams> ParseForm(std::string_view text, size_t max_bytes) {
+Result<FormParams> ParseForm(std::string_view text, size_t max_bytes, FormControls controls) {
   if (text.size() > max_bytes) return Fail(Error::TooLarge("Parameters te groot"));
   std::vector<std::pair<std::string, std::string>> pairs;
-  if (text.empty()) return FormParams(std::move(pairs));
   size_t start = 0;
-  while (start <= text.size()) {
+  while (start < text.size()) {
     size_t amp = text.find('&', start);
     if (amp == std::string_view::npos) amp = text.size();
     std::string_view part = text.substr(start, amp - start);
@@ -60,13 +74,14 @@ Result<FormParams> ParseForm(std::string_view text, size_t max_bytes) {
     size_t eq = part.find('=');
     std::string_view raw_name = part.substr(0, eq);
     std::string_view raw_value = eq == std::string_view::npos ? "" : part.substr(eq + 1);
-    auto name = FormDecode(raw_name);
+    auto name = FormDecode(raw_name, controls);
     if (!name) return Fail(name.error());
     if (name->empty()) return Fail(Error::Invalid("Parameter zonder naam"));
-    auto value = FormDecode(raw_value);
+    auto value = FormDecode(raw_value, controls);
     if (!value) return Fail(value.error());
+    // The name is not echoed: with kAllowLineBreaks it may hold CR/LF (log injection).
     for (const auto& p : pairs) {
-      if (p.first == *name) return Fail(Error::Invalid("Parameter dubbel opgegeven: " + *name));
+      if (p.first == *name) return Fail(Error::Invalid("Parameter dubbel opgegeven"));
     }
     pairs.emplace_back(std::move(*name), std::move(*value));
   }
@@ -88,4 +103,4 @@ std::string AppendQuery(std::string_view url,
   return out;
 }
 
-}  // namespace volmacht::oidc
+}  // namespace volmacht::http
