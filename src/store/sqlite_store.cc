@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "store/event_chain.h"
@@ -476,7 +477,8 @@ void SqliteStore::WriterLoop() {
     bool idle = false;
     {
       std::unique_lock lk(mu_);
-      idle = !cv_.wait_for(lk, options_.follow_period, [&] { return stopping_ || !queue_.empty(); });
+      idle = !cv_.wait_for(lk, options_.follow_period,
+                           [&] { return stopping_ || !queue_.empty(); });
       if (!idle && queue_.empty()) return;  // stopping, and everything queued has been answered
     }
     if (idle) {
@@ -523,11 +525,13 @@ void SqliteStore::FollowOthers(const CommitObserver& observer) {
     auto lease = AcquireReader();
     if (!lease) return;
     SqliteConn& c = **lease;
-    std::vector<std::string> ids;
+    std::vector<std::string> ids;  // in order of their first event
+    std::unordered_set<std::string> seen;
     bool catalogue = false;
     uint64_t last = followed_seq_;
     {
-      auto st = c.Prepare("SELECT seq, mandate_id FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+      auto st =
+          c.Prepare("SELECT seq, mandate_id FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
       if (!st) return;
       st->BindInt(1, static_cast<int64_t>(followed_seq_)).BindInt(2, kChunk);
       for (;;) {
@@ -538,7 +542,7 @@ void SqliteStore::FollowOthers(const CommitObserver& observer) {
         std::string id = st->Text(1);
         if (id.empty()) {
           catalogue = true;
-        } else if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+        } else if (seen.insert(id).second) {
           ids.push_back(std::move(id));
         }
       }
