@@ -810,7 +810,9 @@ Result<std::string> CombiConnectIdp::ResolveArtifact(std::string_view soap_body,
     return Err(Error::TooLarge("message too large"));
   }
   std::string soap(soap_body);
-  if (auto r = CheckXmlAlgorithms(soap); !r) return Err(SignatureCheckError(r.error()));
+  if (auto r = CheckArtifactResolveEnvelope(soap); !r) {
+    return Err(SignatureCheckError(r.error()));
+  }
   auto snap = impl_->Current();
   LoginRef login(lasso_login_new(snap->server.get()));
   if (!login) return Err(Error::Internal("lasso_login_new failed"));

@@ -327,6 +327,29 @@ Result<void> CheckXmlAlgorithms(std::string_view xml) {
   return CheckNode(xmlDocGetRootElement(doc->get()), 0);
 }
 
+Result<void> CheckArtifactResolveEnvelope(std::string_view xml) {
+  static constexpr std::string_view kSoapNs = "http://schemas.xmlsoap.org/soap/envelope/";
+  static constexpr std::string_view kSamlpNs = "urn:oasis:names:tc:SAML:2.0:protocol";
+  auto doc = ParseStrict(xml);
+  if (!doc) return Fail(doc.error());
+  const xmlNode* root = xmlDocGetRootElement(doc->get());
+  const xmlNode* body = XmlChild(root, "Body");
+  if (!NameIs(root, "Envelope") || !InNs(root, kSoapNs) || body == nullptr ||
+      !InNs(body, kSoapNs)) {
+    return Fail(Error::Invalid("not a SOAP 1.1 envelope with a Body"));
+  }
+  const xmlNode* only = nullptr;
+  for (const xmlNode* c = body->children; c != nullptr; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE) continue;
+    if (only != nullptr) return Fail(Error::Invalid("SOAP Body holds more than one message"));
+    only = c;
+  }
+  if (only == nullptr || !NameIs(only, "ArtifactResolve") || !InNs(only, kSamlpNs)) {
+    return Fail(Error::Invalid("SOAP Body does not hold a samlp:ArtifactResolve"));
+  }
+  return CheckNode(root, 0);
+}
+
 Result<void> CheckRedirectSigAlg(std::string_view query) {
   if (query.size() > kMaxEncodedMessageBytes) return Fail(Error::TooLarge("query too large"));
   int sig_count = 0;

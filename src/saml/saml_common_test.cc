@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -77,6 +78,44 @@ TEST(SamlCommon, RefusesDtdMalformedAndOversized) {
   for (int i = 0; i < 100; ++i) deep += "<a>";
   for (int i = 0; i < 100; ++i) deep += "</a>";
   EXPECT_FALSE(CheckXmlAlgorithms(deep));
+}
+
+// The back channel's envelope is checked before lasso sees it (lasso loses the document of
+// an envelope without Body content).
+TEST(SamlCommon, ArtifactResolveEnvelope) {
+  auto soap = [](const std::string& body) {
+    return "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+           "<soap:Header/><soap:Body>" + body + "</soap:Body></soap:Envelope>";
+  };
+  const std::string resolve =
+      "<samlp:ArtifactResolve xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"a\" "
+      "Version=\"2.0\"><samlp:Artifact>AAQ=</samlp:Artifact></samlp:ArtifactResolve>";
+  EXPECT_TRUE(CheckArtifactResolveEnvelope(soap(resolve)));
+  EXPECT_TRUE(CheckArtifactResolveEnvelope(soap("\n  " + resolve + "\n")));
+
+  std::vector<std::string> refused = {
+      soap(""),                                    // no message: what lasso mishandles
+      soap("text only"),
+      soap(resolve + resolve),                     // two messages
+      soap("<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>"),
+      soap("<ArtifactResolve/>"),                  // right name, no namespace
+      resolve,                                     // not in an envelope
+      "<Envelope><Body>" + resolve + "</Body></Envelope>",  // envelope without SOAP namespace
+      "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"/>",  // no Body
+      "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>",
+  };
+  for (const std::string& xml : refused) {
+    auto r = CheckArtifactResolveEnvelope(xml);
+    ASSERT_FALSE(r) << xml;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << xml;
+  }
+  // The algorithm rules still apply inside the envelope.
+  std::string sha1 = Signed(kRsaSha1, kSha256);
+  std::string weak = resolve;
+  weak.insert(weak.find("<samlp:Artifact>"), sha1.substr(sha1.find("<ds:Signature"),
+                                                           sha1.find("</samlp:Response>") -
+                                                               sha1.find("<ds:Signature")));
+  EXPECT_FALSE(CheckArtifactResolveEnvelope(soap(weak)));
 }
 
 TEST(SamlCommon, RedirectSigAlg) {
