@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "http/client.h"
+#include "registry/testing/map_registry.h"
 #include "http/dev_certs.h"
 #include "store/sqlite_store.h"
 
@@ -25,6 +26,7 @@ namespace volmacht::api {
 namespace {
 
 using Json = nlohmann::json;
+using volmacht::testing::MapRegistry;
 using ::testing::UnorderedElementsAreArray;
 
 Date D(int y, unsigned m, unsigned d) {
@@ -42,28 +44,6 @@ const char* const kS3 = "33333333-3333-4333-8333-333333333333";   // oin2
 const char* const kOld = "44444444-4444-4444-8444-444444444444";  // oin1, no longer active
 const char* const kNoSuchService = "99999999-9999-4999-8999-999999999999";
 
-class MapRegistry final : public PersonRegistry {
- public:
-  Result<std::optional<Person>> Find(const Bsn& b) override {
-    std::lock_guard lock(mu_);
-    auto it = people_.find(b.str());
-    if (it == people_.end()) return std::optional<Person>();
-    return std::optional<Person>(it->second);
-  }
-  void Put(const char* bsn, std::string name, PartialDate birth) {
-    Person p;
-    p.bsn = *Bsn::Parse(bsn);
-    p.full_name = std::move(name);
-    p.birth = birth;
-    p.address = Address{{"Dorpsstraat 1", "1234 AB  Ons Dorp"}, false};
-    std::lock_guard lock(mu_);
-    people_[bsn] = std::move(p);
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, Person> people_;
-};
 
 class TempDir {
  public:

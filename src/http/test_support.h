@@ -1,6 +1,6 @@
-// Helpers for the src/http tests only: a temporary directory and a raw TCP connection that
-// speaks HTTP/1.1 by hand (for keep-alive, malformed and oversized requests that HttpClient
-// will not send). Blocking reads have a 10 s receive timeout so a broken server fails a test
+// Helpers for tests: a temporary directory, a raw TCP connection that speaks HTTP/1.1 by
+// hand (for keep-alive, malformed and oversized requests that HttpClient will not send), and
+// reading a query parameter from a redirect URL. Blocking reads have a 10 s receive timeout so a broken server fails a test
 // instead of hanging it.
 #pragma once
 
@@ -17,7 +17,18 @@
 #include <string>
 #include <string_view>
 
+#include "http/form.h"
+
 namespace volmacht::http::testing {
+
+// The decoded value of query parameter `name` in `url`; "" when absent or unreadable.
+inline std::string QueryParam(std::string_view url, std::string_view name) {
+  size_t q = url.find('?');
+  if (q == std::string_view::npos) return {};
+  auto f = ParseForm(url.substr(q + 1), kMaxFormBytes);
+  if (!f) return {};
+  return f->Get(name).value_or(std::string());
+}
 
 class TempDir {
  public:

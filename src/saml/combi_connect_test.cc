@@ -29,7 +29,7 @@
 #include <memory>
 #include <string>
 
-#include "http/form.h"
+#include "http/test_support.h"
 
 namespace volmacht::saml {
 namespace {
@@ -37,6 +37,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Idp = CombiConnectIdp;
+using http::testing::QueryParam;
 using testing::Scoping;
 using std::chrono::minutes;
 using std::chrono::seconds;
@@ -78,13 +79,6 @@ void WriteAll(const std::string& path, const std::string& text) {
   out << text;
 }
 
-std::string QueryParam(const std::string& url, const std::string& name) {
-  auto q = url.find('?');
-  auto form = http::ParseForm(q == std::string::npos ? "" : std::string_view(url).substr(q + 1),
-                              http::kMaxFormBytes);
-  if (!form) return {};
-  return form->Get(name).value_or(std::string());
-}
 
 // The pysaml2 side of the world, shared by all tests (key generation is slow-ish).
 class Env {

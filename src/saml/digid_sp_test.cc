@@ -18,7 +18,7 @@
 
 #include "digid_sim.h"
 #include "http/client.h"
-#include "http/form.h"
+#include "http/test_support.h"
 #include "http/server.h"
 #include "saml/saml_common.h"
 
@@ -26,6 +26,7 @@ namespace volmacht::saml {
 namespace {
 
 using ::testing::HasSubstr;
+using http::testing::QueryParam;
 using ::testing::Not;
 using ::testing::StartsWith;
 
@@ -38,13 +39,6 @@ Timestamp RealNow() {
       std::chrono::system_clock::now());
 }
 
-std::string QueryParam(std::string_view url, std::string_view name) {
-  size_t q = url.find('?');
-  if (q == std::string_view::npos) return {};
-  auto f = http::ParseForm(url.substr(q + 1), http::kMaxFormBytes);
-  if (!f) return {};
-  return f->Get(name).value_or(std::string());
-}
 
 class DigidSpTest : public ::testing::Test {
  protected:

@@ -34,10 +34,11 @@
 #include "digid_sim.h"
 #include "http/client.h"
 #include "http/dev_certs.h"
-#include "http/form.h"
+#include "http/test_support.h"
 #include "http/server.h"
 #include "saml/saml_common.h"
 #include "saml/testing/lasso_sp.h"
+#include "registry/testing/map_registry.h"
 #include "store/sqlite_store.h"
 
 namespace volmacht::web {
@@ -45,7 +46,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using http::testing::QueryParam;
 using saml::ServerRef;
+using volmacht::testing::MapRegistry;
 using saml::testing::Scoping;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -96,13 +99,6 @@ std::string ReadAll(const std::string& path) {
   return ss.str();
 }
 
-std::string QueryParam(std::string_view url, std::string_view name) {
-  size_t q = url.find('?');
-  if (q == std::string_view::npos) return {};
-  auto f = http::ParseForm(url.substr(q + 1), http::kMaxFormBytes);
-  if (!f) return {};
-  return f->Get(name).value_or(std::string());
-}
 
 std::string Attr(const std::string& html, const std::string& name) {
   std::string marker = "name=\"" + name + "\" value=\"";
@@ -112,28 +108,6 @@ std::string Attr(const std::string& html, const std::string& name) {
   return html.substr(at + marker.size(), end - at - marker.size());
 }
 
-class MapRegistry final : public PersonRegistry {
- public:
-  Result<std::optional<Person>> Find(const Bsn& b) override {
-    std::lock_guard lock(mu_);
-    auto it = people_.find(b.str());
-    if (it == people_.end()) return std::optional<Person>();
-    return std::optional<Person>(it->second);
-  }
-  void Put(const char* bsn, std::string name, int year) {
-    Person p;
-    p.bsn = B(bsn);
-    p.full_name = std::move(name);
-    p.birth = {year, 5, 1};
-    p.address = Address{{"Dorpsstraat 1", "1234 AB  Ons Dorp"}, false};
-    std::lock_guard lock(mu_);
-    people_[bsn] = std::move(p);
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, Person> people_;
-};
 
 // A browser: keeps cookies per origin, maps public origins to the real servers, follows
 // redirects until they leave for the provider.
@@ -290,10 +264,10 @@ class LoginFlowTest : public ::testing::Test {
 
     // The mandate service with its catalogue and two ACTIVE mandates.
     registry_ = new MapRegistry;
-    registry_->Put(kAgent, "Alice de Vries", 1960);
-    registry_->Put(kBob1950, "Bob Jansen", 1950);
-    registry_->Put(kBob1962, "Bob Jansen", 1962);
-    registry_->Put(kLoner, "Frank Visser", 1970);
+    registry_->Put(kAgent, "Alice de Vries", {1960, 5, 1});
+    registry_->Put(kBob1950, "Bob Jansen", {1950, 5, 1});
+    registry_->Put(kBob1962, "Bob Jansen", {1962, 5, 1});
+    registry_->Put(kLoner, "Frank Visser", {1970, 5, 1});
     auto store = SqliteStore::Open(d + "/volmacht.db", *clock_);
     ASSERT_TRUE(store) << store.error().message;
     store_ = store->release();
@@ -728,7 +702,7 @@ TEST_F(LoginFlowTest, PrincipalNotOfferedIsRefused) {
 TEST_F(LoginFlowTest, MandateEndedWhileThePageWasOpenIsRefused) {
   // A third principal whose mandate is revoked between the page and the choice.
   const char* kCarl = "123333337";
-  registry_->Put(kCarl, "Carl Clement", 1955);
+  registry_->Put(kCarl, "Carl Clement", {1955, 5, 1});
   GrantRequest g;
   g.services = {U(kService)};
   g.end = Date(std::chrono::sys_days(clock_->Today()) + std::chrono::days(30));
