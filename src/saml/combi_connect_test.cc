@@ -622,6 +622,37 @@ TEST_F(CombiConnectTest, UnsignedArtifactResolveIsRefused) {
   EXPECT_EQ(junk.error().code, ErrorCode::kInvalidArgument);
 }
 
+// Structurally broken ArtifactResolves that crashed lasso_login_process_request_msg (NULL
+// dereference, the whole process down) before the structure was checked: no Issuer, an
+// element inside the Issuer, an empty ArtifactResolve. Each must be a clean client error.
+TEST_F(CombiConnectTest, StructurallyBrokenArtifactResolveIsRefusedBeforeLasso) {
+  auto envelope = [](const std::string& inner) {
+    return "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
+           "<samlp:ArtifactResolve xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+           "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_a1\" Version=\"2.0\" "
+           "IssueInstant=\"" + FormatSamlTime(Now()) + "\">" + inner +
+           "</samlp:ArtifactResolve></soap:Body></soap:Envelope>";
+  };
+  const std::string issuer = "<saml:Issuer>" + env_->lasso_sp.entity_id + "</saml:Issuer>";
+  const std::string artifact = "<samlp:Artifact>AAQAAA==</samlp:Artifact>";
+  const std::vector<std::pair<const char*, std::string>> cases = {
+      {"no Issuer", envelope(artifact)},
+      {"element inside the Issuer",
+       envelope("<saml:Issuer><saml:Issuer>x</saml:Issuer></saml:Issuer>" + artifact)},
+      {"empty Issuer", envelope("<saml:Issuer></saml:Issuer>" + artifact)},
+      {"empty ArtifactResolve", envelope("")},
+      {"Issuer only", envelope(issuer)},
+      {"two Issuers", envelope(issuer + issuer + artifact)},
+      {"element inside the Artifact", envelope(issuer + "<samlp:Artifact><x/></samlp:Artifact>")},
+  };
+  for (const auto& [name, soap] : cases) {
+    SCOPED_TRACE(name);
+    auto r = idp_->ResolveArtifact(soap, O(env_->lasso_sp.oin), Now());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << r.error().message;
+  }
+}
+
 // ---------------------------------------------------------------- lasso as SP
 
 // What the lasso SP got: lasso_login_process_response_msg checked the signatures of

@@ -88,8 +88,14 @@ TEST(SamlCommon, ArtifactResolveEnvelope) {
            "<soap:Header/><soap:Body>" + body + "</soap:Body></soap:Envelope>";
   };
   const std::string resolve =
+      "<samlp:ArtifactResolve xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+      "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"a\" Version=\"2.0\" "
+      "IssueInstant=\"2026-11-29T10:00:00Z\"><saml:Issuer>urn:sp</saml:Issuer>"
+      "<samlp:Artifact>AAQ=</samlp:Artifact></samlp:ArtifactResolve>";
+  const std::string no_issuer =
       "<samlp:ArtifactResolve xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"a\" "
-      "Version=\"2.0\"><samlp:Artifact>AAQ=</samlp:Artifact></samlp:ArtifactResolve>";
+      "Version=\"2.0\" IssueInstant=\"2026-11-29T10:00:00Z\">"
+      "<samlp:Artifact>AAQ=</samlp:Artifact></samlp:ArtifactResolve>";
   EXPECT_TRUE(CheckArtifactResolveEnvelope(soap(resolve)));
   EXPECT_TRUE(CheckArtifactResolveEnvelope(soap("\n  " + resolve + "\n")));
 
@@ -97,6 +103,7 @@ TEST(SamlCommon, ArtifactResolveEnvelope) {
       soap(""),                                    // no message: what lasso mishandles
       soap("text only"),
       soap(resolve + resolve),                     // two messages
+      soap(no_issuer),                             // lasso dereferences the missing Issuer
       soap("<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>"),
       soap("<ArtifactResolve/>"),                  // right name, no namespace
       resolve,                                     // not in an envelope
