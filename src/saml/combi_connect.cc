@@ -402,7 +402,7 @@ Result<CombiConnectIdp::Impl::Verified> CombiConnectIdp::Impl::Verify(
     if (!request) return Err(Error::Invalid("SAMLRequest missing"));
     auto xml = Base64Decode(*request, kMaxDecodedMessageBytes);
     if (!xml) return Err(Error::Invalid("malformed SAML message"));
-    if (auto r = CheckXmlAlgorithms(*xml); !r) return Err(SignatureCheckError(r.error()));
+    if (auto r = CheckIncomingXml(*xml); !r) return Err(SignatureCheckError(r.error()));
     lasso_message = std::move(*request);
   }
   if (auto relay = form->Get("RelayState")) v.relay_state = std::move(*relay);

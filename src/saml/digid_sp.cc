@@ -223,7 +223,7 @@ Result<DigidSp::DigidIdentity> DigidSp::FinishLogin(std::string_view saml_art,
     return Fail(Error::Unavailable("DigiD unreachable"));
   }
   if (resp->status != 200) return Fail(Error::Unavailable("DigiD answered HTTP error"));
-  if (auto c = CheckXmlAlgorithms(resp->body); !c) return Fail(Forged(c.error().message));
+  if (auto c = CheckIncomingXml(resp->body); !c) return Fail(Forged(c.error().message));
   rc = lasso_login_process_response_msg(login.get(), resp->body.data());
   if (rc == LASSO_PROFILE_ERROR_MISSING_RESPONSE) {
     return Fail(Forged("no Response (unknown, used or expired artifact)"));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -21,6 +22,7 @@
 #include "http/test_support.h"
 #include "http/server.h"
 #include "saml/saml_common.h"
+#include "saml/testing/xml_mutations.h"
 
 namespace volmacht::saml {
 namespace {
@@ -142,6 +144,57 @@ class DigidSpTest : public ::testing::Test {
     EXPECT_THAT(location, StartsWith(std::string(kAcs) + "?"));
     EXPECT_EQ(QueryParam(location, "RelayState"), "relay-42");
     return QueryParam(location, "SAMLart");
+  }
+
+  // A man in the middle on the back channel (it holds a valid client certificate and a server
+  // certificate the SP trusts): forwards each ArtifactResolve to digid-sim and lets `edit`
+  // change DigiD's answer. `sp` is a DigidSp whose DigiD metadata points at the man.
+  struct Mitm {
+    std::unique_ptr<http::HttpServer> server;
+    std::unique_ptr<DigidSp> sp;
+    ~Mitm() {
+      if (server) server->Stop();
+    }
+  };
+  static std::unique_ptr<Mitm> StartMitm(std::function<void(std::string&)> edit) {
+    auto m = std::make_unique<Mitm>();
+    http::ServerConfig sc;
+    sc.tls = true;
+    sc.tls_config.cert_file = *dir_ + "/sim/tls/server.pem";
+    sc.tls_config.key_file = *dir_ + "/sim/tls/server-key.pem";
+    m->server = std::make_unique<http::HttpServer>(sc);
+    m->server->Route("POST", "/saml/idp/resolve", http::Mode::kBlocking,
+                     [edit](const http::Request& req) {
+                       http::ClientConfig cc;
+                       cc.ca_file = sim_->tls_ca_file();
+                       cc.cert_file = sim_->sp_client_cert_file();
+                       cc.key_file = sim_->sp_client_key_file();
+                       http::HttpClient up(cc);
+                       auto r = up.Send("POST",
+                                        "https://127.0.0.1:" +
+                                            std::to_string(sim_->resolve_port()) +
+                                            "/saml/idp/resolve",
+                                        req.body, {{"Content-Type", "text/xml"}});
+                       http::Response out;
+                       out.content_type = "text/xml";
+                       if (r) out.body = r->body;
+                       edit(out.body);
+                       return out;
+                     });
+    m->server->Start();
+    auto md = ReadFileLimited(sim_->metadata_file(), 1 << 20);
+    EXPECT_TRUE(md);
+    if (!md) return m;
+    std::string port = ":" + std::to_string(sim_->resolve_port()) + "/";
+    md->replace(md->find(port), port.size(), ":" + std::to_string(m->server->port()) + "/");
+    std::string file = *dir_ + "/idp-mitm.xml";
+    std::ofstream(file) << *md;
+    DigidSpConfig cfg = *sp_cfg_;
+    cfg.idp_metadata_file = file;
+    auto sp = DigidSp::Create(cfg);
+    EXPECT_TRUE(sp) << sp.error().message;
+    if (sp) m->sp = std::move(*sp);
+    return m;
   }
 
   static inline std::string* dir_ = nullptr;
@@ -402,43 +455,12 @@ TEST_F(DigidSpTest, TamperedArtifactResponseIsRefused) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    http::ServerConfig sc;
-    sc.tls = true;
-    sc.tls_config.cert_file = *dir_ + "/sim/tls/server.pem";
-    sc.tls_config.key_file = *dir_ + "/sim/tls/server-key.pem";
-    http::HttpServer mitm(sc);
-    mitm.Route("POST", "/saml/idp/resolve", http::Mode::kBlocking,
-               [&c](const http::Request& req) {
-                 http::ClientConfig cc;
-                 cc.ca_file = sim_->tls_ca_file();
-                 cc.cert_file = sim_->sp_client_cert_file();
-                 cc.key_file = sim_->sp_client_key_file();
-                 http::HttpClient up(cc);
-                 auto r = up.Send("POST",
-                                  "https://127.0.0.1:" + std::to_string(sim_->resolve_port()) +
-                                      "/saml/idp/resolve",
-                                  req.body, {{"Content-Type", "text/xml"}});
-                 http::Response out;
-                 out.content_type = "text/xml";
-                 if (r) out.body = r->body;
-                 c.edit(out.body);
-                 return out;
-               });
-    mitm.Start();
-    auto md = ReadFileLimited(sim_->metadata_file(), 1 << 20);
-    ASSERT_TRUE(md);
-    std::string port = ":" + std::to_string(sim_->resolve_port()) + "/";
-    md->replace(md->find(port), port.size(), ":" + std::to_string(mitm.port()) + "/");
-    std::string file = *dir_ + "/idp-mitm.xml";
-    std::ofstream(file) << *md;
-    DigidSpConfig cfg = *sp_cfg_;
-    cfg.idp_metadata_file = file;
-    auto sp = DigidSp::Create(cfg);
-    ASSERT_TRUE(sp) << sp.error().message;
+    auto mitm = StartMitm(c.edit);
+    ASSERT_TRUE(mitm->sp);
     std::string id;
     std::string art = LogIn(Loa::kMidden, "persoon=999900006&loa=20&actie=inloggen", &id);
-    auto who = (*sp)->FinishLogin(art, id, Loa::kMidden);
-    mitm.Stop();
+    auto who = mitm->sp->FinishLogin(art, id, Loa::kMidden);
+    mitm.reset();
     if (c.accepted) {
       EXPECT_TRUE(who) << who.error().message;
       continue;
@@ -446,6 +468,44 @@ TEST_F(DigidSpTest, TamperedArtifactResponseIsRefused) {
     ASSERT_FALSE(who);
     EXPECT_EQ(who.error().code, ErrorCode::kInvalidArgument);
   }
+}
+
+// Structural mutation test of the SP side: every single-step structural mutation
+// (saml/testing/xml_mutations.h) of DigiD's real ArtifactResponse envelope (with the Response
+// and assertion inside) is handed to DigidSp by the man in the middle. Each must be refused
+// as forged: never a crash (ASan+UBSan in make test), never accepted, except where the change
+// lies in a ds:KeyInfo (not signed, not used: the key comes from DigiD's metadata), and then
+// only with the person who really logged in.
+TEST_F(DigidSpTest, ArtifactResponseStructuralMutationsAreRefused) {
+  std::string captured;
+  std::string replacement;
+  auto mitm = StartMitm([&](std::string& body) {
+    if (captured.empty()) captured = body;
+    if (!replacement.empty()) body = replacement;
+  });
+  ASSERT_TRUE(mitm->sp);
+  std::string id;
+  std::string art = LogIn(Loa::kMidden, "persoon=999900006&loa=20&actie=inloggen", &id);
+  auto first = mitm->sp->FinishLogin(art, id, Loa::kMidden);
+  ASSERT_TRUE(first) << first.error().message;
+  std::vector<testing::Mutation> mutations = testing::StructuralMutations(captured);
+  ASSERT_GT(mutations.size(), 100u) << "DigiD's answer did not parse: nothing was tested";
+  size_t accepted = 0;
+  for (const testing::Mutation& m : mutations) {
+    replacement = m.xml;
+    // The man in the middle ignores the artifact: every call gets the mutated answer.
+    auto who = mitm->sp->FinishLogin(art, id, Loa::kMidden);
+    if (who) {
+      ASSERT_NE(m.path.find("/KeyInfo"), std::string::npos) << m.what << " was accepted";
+      EXPECT_EQ(who->bsn.str(), kAnnaBsn) << m.what;
+      ++accepted;
+      continue;
+    }
+    EXPECT_EQ(who.error().code, ErrorCode::kInvalidArgument) << m.what << ": "
+                                                             << who.error().message;
+  }
+  EXPECT_LT(accepted, mutations.size() / 10);
+  std::printf("%zu mutations fed, %zu accepted (KeyInfo only)\n", mutations.size(), accepted);
 }
 
 TEST_F(DigidSpTest, CreateRefusesBadConfig) {

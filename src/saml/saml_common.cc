@@ -1,5 +1,7 @@
 #include "saml/saml_common.h"
 
+#include "saml/saml_schema.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -327,57 +329,12 @@ Result<void> CheckXmlAlgorithms(std::string_view xml) {
   return CheckNode(xmlDocGetRootElement(doc->get()), 0);
 }
 
-namespace {
-
-// True when n has text and no element children (a string-typed SAML element).
-bool NonEmptyTextOnly(const xmlNode* n) {
-  bool text = false;
-  for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE) return false;
-    if (c->type == XML_TEXT_NODE && c->content != nullptr && c->content[0] != '\0') text = true;
-  }
-  return text;
+Result<void> CheckIncomingXml(std::string_view xml) {
+  auto doc = ParseStrict(xml);
+  if (!doc) return Fail(doc.error());
+  if (auto r = CheckNode(xmlDocGetRootElement(doc->get()), 0); !r) return r;
+  return ValidateSamlStructure(doc->get());
 }
-
-// The shape lasso relies on without checking (a NULL Issuer or Artifact content crashed
-// lasso_login_process_request_msg): ID, Version and IssueInstant; then in order exactly one
-// saml:Issuer with text only, at most one ds:Signature, at most one samlp:Extensions, exactly
-// one samlp:Artifact with text only, and nothing else.
-Result<void> CheckArtifactResolveShape(const xmlNode* resolve) {
-  static constexpr std::string_view kSamlNs = "urn:oasis:names:tc:SAML:2.0:assertion";
-  static constexpr std::string_view kSamlpNs = "urn:oasis:names:tc:SAML:2.0:protocol";
-  for (const char* attr : {"ID", "Version", "IssueInstant"}) {
-    if (XmlAttr(resolve, attr).empty()) {
-      return Fail(Error::Invalid("ArtifactResolve lacks a required attribute"));
-    }
-  }
-  const xmlNode* c = resolve->children;
-  auto next_element = [&c] {
-    while (c != nullptr && c->type != XML_ELEMENT_NODE) c = c->next;
-  };
-  auto take = [&](std::string_view ns, const char* name) -> const xmlNode* {
-    next_element();
-    if (c == nullptr || !InNs(c, ns) || !NameIs(c, name)) return nullptr;
-    const xmlNode* got = c;
-    c = c->next;
-    return got;
-  };
-  const xmlNode* issuer = take(kSamlNs, "Issuer");
-  if (issuer == nullptr || !NonEmptyTextOnly(issuer)) {
-    return Fail(Error::Invalid("ArtifactResolve needs exactly one saml:Issuer with text"));
-  }
-  (void)take(kDsigNs, "Signature");
-  (void)take(kSamlpNs, "Extensions");
-  const xmlNode* artifact = take(kSamlpNs, "Artifact");
-  if (artifact == nullptr || !NonEmptyTextOnly(artifact)) {
-    return Fail(Error::Invalid("ArtifactResolve needs exactly one samlp:Artifact with text"));
-  }
-  next_element();
-  if (c != nullptr) return Fail(Error::Invalid("ArtifactResolve has unexpected content"));
-  return {};
-}
-
-}  // namespace
 
 Result<void> CheckArtifactResolveEnvelope(std::string_view xml) {
   static constexpr std::string_view kSoapNs = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -399,8 +356,8 @@ Result<void> CheckArtifactResolveEnvelope(std::string_view xml) {
   if (only == nullptr || !NameIs(only, "ArtifactResolve") || !InNs(only, kSamlpNs)) {
     return Fail(Error::Invalid("SOAP Body does not hold a samlp:ArtifactResolve"));
   }
-  if (auto r = CheckArtifactResolveShape(only); !r) return r;
-  return CheckNode(root, 0);
+  if (auto r = CheckNode(root, 0); !r) return r;
+  return ValidateSamlStructure(doc->get());
 }
 
 Result<void> CheckRedirectSigAlg(std::string_view query) {
@@ -432,7 +389,7 @@ Result<std::string> DecodeRedirectMessage(std::string_view query, std::string_vi
   if (!deflated) return Fail(deflated.error());
   auto xml = RawInflate(*deflated, kMaxDecodedMessageBytes);
   if (!xml) return Fail(xml.error());
-  if (auto c = CheckXmlAlgorithms(*xml); !c) return Fail(c.error());
+  if (auto c = CheckIncomingXml(*xml); !c) return Fail(c.error());
   return xml;
 }
 

@@ -131,8 +131,13 @@ std::string LassoErrorText(int rc);
 // SHA-1, HMAC, DSA, XSLT and XPath are refused. Unsigned XML passes (lasso decides whether
 // a signature is required).
 [[nodiscard]] Result<void> CheckXmlAlgorithms(std::string_view xml);
+// What every incoming SAML message passes before lasso sees it: CheckXmlAlgorithms, then
+// ValidateSamlStructure (saml_schema.h: the SAML, XML Signature, XML Encryption and SOAP 1.1
+// schemas, and an Issuer with text in every protocol message). Errors: kTooLarge,
+// kInvalidArgument.
+[[nodiscard]] Result<void> CheckIncomingXml(std::string_view xml);
 // The back-channel request: a SOAP 1.1 Envelope whose Body holds exactly one
-// samlp:ArtifactResolve, plus everything CheckXmlAlgorithms checks. Checked before lasso
+// samlp:ArtifactResolve, plus everything CheckIncomingXml checks. Checked before lasso
 // sees the message: lasso 2.8 loses the parsed document of an envelope whose Body has no
 // element (found by fuzzing fuzz/authn_request: about 7 KB each time).
 [[nodiscard]] Result<void> CheckArtifactResolveEnvelope(std::string_view xml);
@@ -141,7 +146,7 @@ std::string LassoErrorText(int rc);
 [[nodiscard]] Result<void> CheckRedirectSigAlg(std::string_view query);
 // Base64-decodes and raw-inflates (DEFLATE, RFC 1951) the parameter `param` (SAMLRequest or
 // SAMLResponse) of a Redirect binding query; enforces both size limits and then
-// CheckXmlAlgorithms on the result.
+// CheckIncomingXml on the result.
 [[nodiscard]] Result<std::string> DecodeRedirectMessage(std::string_view query,
                                                         std::string_view param);
 

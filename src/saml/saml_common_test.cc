@@ -135,8 +135,48 @@ TEST(SamlCommon, RedirectSigAlg) {
   EXPECT_FALSE(CheckRedirectSigAlg("SAMLRequest=x&SigAlg=" + sha256 + "&Signature=a&Signature=b"));
 }
 
+// A schema-valid AuthnRequest (Redirect binding: the signature travels in the query).
+std::string AuthnRequest(const std::string& inner = "") {
+  return "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+         "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_r1\" Version=\"2.0\" "
+         "IssueInstant=\"2026-11-29T10:00:00Z\"><saml:Issuer>urn:sp</saml:Issuer>" +
+         inner + "</samlp:AuthnRequest>";
+}
+
+// Incoming messages are validated against the SAML schemas and the profile before lasso.
+TEST(SamlCommon, IncomingXmlFollowsSchemaAndProfile) {
+  const std::string scoping =
+      "<samlp:Scoping><samlp:RequesterID>urn:bvd</samlp:RequesterID></samlp:Scoping>";
+  EXPECT_TRUE(CheckIncomingXml(AuthnRequest()));
+  EXPECT_TRUE(CheckIncomingXml(AuthnRequest(scoping)));
+  std::vector<std::pair<const char*, std::string>> refused = {
+      {"two Scoping elements", AuthnRequest(scoping + scoping)},
+      {"element inside the Issuer",
+       "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+       "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_r1\" Version=\"2.0\" "
+       "IssueInstant=\"2026-11-29T10:00:00Z\"><saml:Issuer><saml:Issuer/></saml:Issuer>"
+       "</samlp:AuthnRequest>"},
+      {"no Issuer",
+       "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_r1\" "
+       "Version=\"2.0\" IssueInstant=\"2026-11-29T10:00:00Z\"/>"},
+      {"blank Issuer",
+       "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+       "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_r1\" Version=\"2.0\" "
+       "IssueInstant=\"2026-11-29T10:00:00Z\"><saml:Issuer> </saml:Issuer></samlp:AuthnRequest>"},
+      {"no ID", "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+                "Version=\"2.0\" IssueInstant=\"2026-11-29T10:00:00Z\"/>"},
+      {"unknown element", AuthnRequest("<samlp:Extra/>")},
+      {"not SAML at all", "<a xmlns=\"urn:x\"><b/></a>"},
+  };
+  for (const auto& [name, xml] : refused) {
+    auto r = CheckIncomingXml(xml);
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << name;
+  }
+}
+
 TEST(SamlCommon, DecodeRedirectMessageWithLimits) {
-  std::string xml = Signed(kRsaSha256, kSha256);
+  std::string xml = AuthnRequest();
   std::string q = "SAMLRequest=" + UrlEncode(Base64Encode(Deflate(xml))) + "&RelayState=r";
   auto r = DecodeRedirectMessage(q, "SAMLRequest");
   ASSERT_TRUE(r) << r.error().message;
