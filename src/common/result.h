@@ -10,6 +10,7 @@
 
 #include <expected>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,8 +38,19 @@ struct InvalidParam {
 
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
-  std::string message;                // human readable; never contains a BSN
+  std::string message;                // English diagnostic for logs; never contains a BSN
   std::vector<InvalidParam> params;   // optional details for kInvalidArgument/kRuleViolation
+  // Stable machine-readable reason, "area.what" (e.g. "digid.cancelled"). Code that must tell
+  // errors of one code apart branches on this, never on `message`; adapters render the
+  // user's text from it. Empty: nothing more specific than `code` (see Reason()).
+  std::string reason;
+
+  // Adds the stable reason: `return Fail(Error::Forbidden("...").Because("digid.cancelled"));`
+  Error Because(std::string r) && {
+    reason = std::move(r);
+    return std::move(*this);
+  }
+  bool Is(std::string_view r) const { return reason == r; }
 
   static Error Invalid(std::string msg, std::vector<InvalidParam> p = {}) {
     return {ErrorCode::kInvalidArgument, std::move(msg), std::move(p)};
@@ -58,8 +70,17 @@ struct Error {
   static Error Internal(std::string msg) { return {ErrorCode::kInternal, std::move(msg), {}}; }
 };
 
+// std::expected<T, Error> that cannot be dropped silently (libstdc++ 12's std::expected is
+// not [[nodiscard]]). Converts from and to std::expected<T, Error>. Deliberately dropping
+// one takes a `(void)` and a comment saying why.
 template <typename T>
-using Result = std::expected<T, Error>;
+class [[nodiscard]] Result : public std::expected<T, Error> {
+ public:
+  using Base = std::expected<T, Error>;
+  using Base::Base;
+  Result(const Base& b) : Base(b) {}       // NOLINT(google-explicit-constructor)
+  Result(Base&& b) : Base(std::move(b)) {}  // NOLINT(google-explicit-constructor)
+};
 
 // Shorthand for `return Fail(Error::Invalid(...));` in functions returning Result<T>.
 inline std::unexpected<Error> Fail(Error e) { return std::unexpected<Error>(std::move(e)); }

@@ -311,13 +311,12 @@ std::string HtmlPostForm(const std::string& action, const std::string& saml_resp
   return h;
 }
 
-// Errors of saml_common's checks that mean "the signature is not acceptable" become
-// kForbidden; the texts are saml_common's fixed messages.
+// Errors of saml_common's checks that mean "the signature is not acceptable" (told apart by
+// their stable reasons) become kForbidden.
 Error SignatureCheckError(const Error& e) {
   if (e.code == ErrorCode::kTooLarge) return e;
-  if (e.message.find("not allowed") != std::string::npos ||
-      e.message.find("signed") != std::string::npos) {
-    return Error::Forbidden("message signature missing or not acceptable");
+  if (e.Is(kReasonAlgorithm) || e.Is(kReasonUnsigned)) {
+    return Error::Forbidden("message signature missing or not acceptable").Because(e.reason);
   }
   return e;
 }

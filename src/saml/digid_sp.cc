@@ -256,7 +256,7 @@ Result<DigidSp::DigidIdentity> DigidSp::Impl::CheckResponse(LassoLogin* login,
   }
   if (TopStatus(sr) != LASSO_SAML2_STATUS_CODE_SUCCESS) {
     if (SubStatus(sr) == LASSO_SAML2_STATUS_CODE_AUTHN_FAILED) {
-      return Fail(Error::Forbidden("cancelled"));
+      return Fail(Error::Forbidden("cancelled").Because(kReasonCancelled));
     }
     return Fail(Forged("status not Success"));
   }
@@ -329,7 +329,7 @@ Result<DigidSp::DigidIdentity> DigidSp::Impl::CheckResponse(LassoLogin* login,
   auto loa = LoaFromSamlClassRef(class_ref);
   if (!loa) return Fail(Forged("unknown AuthnContextClassRef"));
   if (static_cast<int>(*loa) < static_cast<int>(min_loa)) {
-    return Fail(Error::Forbidden("loa too low"));
+    return Fail(Error::Forbidden("loa too low").Because(kReasonLoaTooLow));
   }
   return DigidIdentity{*bsn, *loa};
 }

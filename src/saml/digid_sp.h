@@ -17,9 +17,10 @@
 // Conditions NotBefore/NotOnOrAfter hold (1 minute clock skew); the LoA is at least the
 // minimum asked; the NameID is "s00000000:<BSN>" with a valid BSN.
 //
-// Errors of FinishLogin: kForbidden with message "cancelled" when the user cancelled at DigiD
-// (Responder/AuthnFailed); kUnavailable when DigiD cannot be reached or answers with a
-// non-200 HTTP status; kForbidden "loa" when the LoA is below the minimum; kInvalidArgument
+// Errors of FinishLogin: kForbidden with reason kReasonCancelled when the user cancelled at
+// DigiD (Responder/AuthnFailed); kUnavailable when DigiD cannot be reached or answers with a
+// non-200 HTTP status; kForbidden with reason kReasonLoaTooLow when the LoA is below the
+// minimum; kInvalidArgument
 // for anything malformed, forged, expired, unknown or replayed (the artifact is DigiD's to
 // forget; a second resolution yields no assertion). Messages never contain a BSN.
 //
@@ -38,6 +39,10 @@
 #include "domain/identifiers.h"
 
 namespace volmacht::saml {
+
+// Stable reasons (Error::reason) of FinishLogin's refusals that callers act on.
+inline constexpr char kReasonCancelled[] = "digid.cancelled";
+inline constexpr char kReasonLoaTooLow[] = "digid.loa_too_low";
 
 struct DigidSpConfig {
   std::string entity_id;          // ours, urn:nl-eid-gdi:1.0:DV:<OIN>:entities:<index>

@@ -117,19 +117,19 @@ Result<void> CheckNode(const xmlNode* n, int depth) {
     if (InNs(c, kDsigNs)) {
       std::string alg = XmlAttr(c, "Algorithm");
       if (NameIs(c, "SignatureMethod") && !AllowedSignatureMethods().contains(alg)) {
-        return Fail(Error::Invalid("signature algorithm not allowed"));
+        return Fail(Error::Invalid("signature algorithm not allowed").Because(kReasonAlgorithm));
       }
       if (NameIs(c, "DigestMethod") && c->parent != nullptr && InNs(c->parent, kDsigNs) &&
           NameIs(c->parent, "Reference") && !AllowedDigestMethods().contains(alg)) {
-        return Fail(Error::Invalid("digest algorithm not allowed"));
+        return Fail(Error::Invalid("digest algorithm not allowed").Because(kReasonAlgorithm));
       }
       if ((NameIs(c, "CanonicalizationMethod") || NameIs(c, "Transform")) &&
           !AllowedTransforms().contains(alg)) {
-        return Fail(Error::Invalid("transform algorithm not allowed"));
+        return Fail(Error::Invalid("transform algorithm not allowed").Because(kReasonAlgorithm));
       }
     } else if (InNs(c, kXencNs) && NameIs(c, "EncryptionMethod")) {
       if (!AllowedEncryptionMethods().contains(XmlAttr(c, "Algorithm"))) {
-        return Fail(Error::Invalid("encryption algorithm not allowed"));
+        return Fail(Error::Invalid("encryption algorithm not allowed").Because(kReasonAlgorithm));
       }
     }
     if (auto r = CheckNode(c->children, depth + 1); !r) return r;
@@ -367,11 +367,11 @@ Result<void> CheckRedirectSigAlg(std::string_view query) {
   RawParam(query, "Signature", &sig_count);
   std::string_view raw_alg = RawParam(query, "SigAlg", &alg_count);
   if (sig_count != 1 || alg_count != 1) {
-    return Fail(Error::Invalid("Redirect message must be signed exactly once"));
+    return Fail(Error::Invalid("Redirect message must be signed exactly once").Because(kReasonUnsigned));
   }
   auto alg = http::FormDecode(raw_alg);
   if (!alg || !AllowedSignatureMethods().contains(*alg)) {
-    return Fail(Error::Invalid("signature algorithm not allowed"));
+    return Fail(Error::Invalid("signature algorithm not allowed").Because(kReasonAlgorithm));
   }
   return {};
 }

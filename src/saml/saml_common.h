@@ -37,6 +37,10 @@ namespace volmacht::saml {
 // and after base64 decoding + inflating.
 inline constexpr std::size_t kMaxEncodedMessageBytes = 256 * 1024;
 inline constexpr std::size_t kMaxDecodedMessageBytes = 1024 * 1024;
+// Stable reasons (Error::reason) of the checks below: an algorithm off the allow-list, and a
+// Redirect message without exactly one signature. Callers treat both as a signature refusal.
+inline constexpr char kReasonAlgorithm[] = "saml.algorithm_not_allowed";
+inline constexpr char kReasonUnsigned[] = "saml.unsigned";
 // SAML bindings 3.4.3 / 3.5.3: RelayState MUST NOT exceed 80 bytes.
 inline constexpr std::size_t kMaxRelayStateBytes = 80;
 

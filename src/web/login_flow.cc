@@ -271,11 +271,10 @@ http::Response Flow::Acs(const http::Request& req) {
   if (!who) {
     sessions_.Erase(id);
     const Error& e = who.error();
-    if (e.code == ErrorCode::kForbidden && e.message == "cancelled") {
+    if (e.Is(saml::kReasonCancelled)) {
       return WithCookie(Refuse(s, Idp::Failure::kCancelled), ClearedCookie());
     }
-    // digid_sp.h documents the message "loa"; the implementation says "loa too low".
-    if (e.code == ErrorCode::kForbidden && e.message.starts_with("loa")) {
+    if (e.Is(saml::kReasonLoaTooLow)) {
       return WithCookie(Refuse(s, Idp::Failure::kLoaTooLow), ClearedCookie());
     }
     return WithCookie(ErrorResponse(e), ClearedCookie());
