@@ -18,8 +18,7 @@ run: build
 	scripts/run-demo.sh
 
 test: build build-asan
-	ctest --preset release -j $(JOBS)
-	ctest --preset asan-ubsan -j $(JOBS)
+	JOBS=$(JOBS) scripts/run-tests.sh
 
 clean:
 	rm -rf build

@@ -32,7 +32,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Test tooling from npm (spectral for the OpenAPI lint), pinned by package-lock.json.
-if [ -f package-lock.json ] && [ ! -d node_modules ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+# Test tooling from npm (spectral, playwright-core, openid-client), pinned by
+# package-lock.json; installed again whenever the lock file changed since the last install.
+if [ -f package-lock.json ]; then
+  lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ ! -d node_modules ] || [ "$(cat node_modules/.volmacht-lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$lock_sum" > node_modules/.volmacht-lock-sha256
+  fi
 fi

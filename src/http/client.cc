@@ -86,8 +86,12 @@ Result<Target> ParseUrl(std::string_view text) {
 
 Error Unavailable(const Target& t, std::string_view stage, const beast::error_code& ec) {
   // Host and port only: the path could carry data that must not end up in messages.
-  return Error::Unavailable("http client: " + std::string(stage) + " " + t.host_header + ": " +
-                            ec.message());
+  Error e = Error::Unavailable("http client: " + std::string(stage) + " " + t.host_header +
+                               ": " + ec.message());
+  if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+    return std::move(e).Because(kReasonTimeout);
+  }
+  return e;
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // for tests. One connection per call (keep-alive is not needed at register call rates).
 //
 // Errors: kUnavailable when connecting, TLS, sending or receiving fails or the timeout
-// passes; kTooLarge when the response body exceeds max_response. Any HTTP status is a
+// passes (then with reason kReasonTimeout); kTooLarge when the response body exceeds max_response. Any HTTP status is a
 // successful call: the caller judges the status.
 // Thread-safety: an HttpClient may be used from many threads at once.
 #pragma once
@@ -17,6 +17,8 @@
 #include "common/result.h"
 
 namespace volmacht::http {
+
+inline constexpr char kReasonTimeout[] = "http.timeout";  // Error::reason: the deadline passed
 
 struct ClientConfig {
   std::chrono::milliseconds timeout{2000};  // whole call: resolve, connect, TLS, send, receive

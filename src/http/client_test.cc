@@ -47,27 +47,24 @@ uint16_t ClosedPort() {
   return s.port();  // closed again when s goes
 }
 
+// The calls end because the deadline passed (the reason says so), not because the peer did
+// something: a silent server never answers, so without the timeout the call would hang.
 TEST(HttpClientTest, TimesOutAgainstSilentServer) {
   SilentServer silent;
   HttpClient client(ClientConfig{std::chrono::milliseconds(300)});
-  auto start = std::chrono::steady_clock::now();
   auto r = client.Send("GET", "http://127.0.0.1:" + std::to_string(silent.port()) + "/", "");
-  auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
-  EXPECT_GE(elapsed, std::chrono::milliseconds(300));
-  // Generous bound: the call must end because of the timeout, not hang.
-  EXPECT_LT(elapsed, std::chrono::seconds(5));
+  EXPECT_EQ(r.error().reason, kReasonTimeout) << r.error().message;
 }
 
 TEST(HttpClientTest, TlsHandshakeTimesOutAgainstSilentServer) {
   SilentServer silent;
   HttpClient client(ClientConfig{std::chrono::milliseconds(300)});
-  auto start = std::chrono::steady_clock::now();
   auto r = client.Send("GET", "https://127.0.0.1:" + std::to_string(silent.port()) + "/", "");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(r.error().reason, kReasonTimeout) << r.error().message;
 }
 
 TEST(HttpClientTest, ConnectionRefusedIsUnavailable) {
@@ -76,6 +73,7 @@ TEST(HttpClientTest, ConnectionRefusedIsUnavailable) {
   auto r = client.Send("GET", "http://127.0.0.1:" + std::to_string(port) + "/", "");
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(r.error().reason, kReasonTimeout);  // refused at once, not timed out
 }
 
 TEST(HttpClientTest, MalformedUrlsAreInvalid) {
