@@ -4,10 +4,10 @@
 #
 #   scripts/lint-openapi.sh src/api/openapi.json
 #
-# Ruleset: ../shared/data/adr-ruleset.yaml beside the repository when present (the reference
-# copy), else the repository's copy tests/api/adr-ruleset.yaml. Spectral comes from
-# node_modules (package.json devDependencies; `npm ci`). Exit 77 (CTest: skipped) when
-# Spectral or a ruleset is missing; 2 on wrong usage.
+# Ruleset: the repository's copy tests/api/adr-ruleset.yaml, unless a reference copy of the
+# ruleset sits beside the repository (a development set-up outside the project). Spectral
+# comes from node_modules (package.json devDependencies; `npm ci`). Exit 77 (CTest: skipped)
+# when Spectral or a ruleset is missing; 2 on wrong usage.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then

@@ -1,4 +1,4 @@
-// The provider REST API v1 (DOMAIN.md section 8; contract: src/api/openapi.json; shape and
+// The provider REST API v1 (docs/domain.md section 8; contract: src/api/openapi.json; shape and
 // choices: docs/adr/0004-rest-api-shape.md). JSON over HTTPS with mutual TLS: the client
 // certificate's serialNumber (an OIN) identifies the provider; the citizen logged in at the
 // provider is named in the request body ({"burger":{"bsn":...}}), never in a URL.

@@ -303,7 +303,8 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
     if (api_url.empty()) api_url = "https://localhost:" + std::to_string(o.port);
     saml::InitLasso();
     // Before any thread starts (setenv): xmlsec otherwise re-reads the whole system CA
-    // bundle for every encryption (SAML-NOTES.md). TLS clients name their CA explicitly.
+    // bundle for every encryption (docs/saml-profile.md section 5.1). TLS clients name their
+    // CA explicitly.
     if (fs::exists(CertsDir(g) + "/ca.pem")) {
       saml::PinDefaultCaStore(CertsDir(g) + "/ca.pem");
     }

@@ -21,7 +21,7 @@ class Clock {
   virtual ~Clock() = default;
   virtual Timestamp Now() const = 0;
   // The civil date in Europe/Amsterdam at Now(): what "today" means for start/end dates,
-  // ages and lapse (DOMAIN.md is a Dutch service).
+  // ages and lapse (volmacht is a Dutch service; docs/domain.md section 5).
   Date Today() const;
 };
 

@@ -1,4 +1,4 @@
-// Activation codes (DOMAIN.md section 6): generation, display format, normalisation of what
+// Activation codes (docs/domain.md section 6): generation, display format, normalisation of what
 // a person types, and the keyed-hash record the store keeps. Declared in mandate.h.
 #include <optional>
 

@@ -1,4 +1,4 @@
-// The service catalogue of DOMAIN.md section 4: providers, their delegable services, and
+// The service catalogue of docs/domain.md section 4: providers, their delegable services, and
 // service sets. Plain data; validation of admin input lives in src/service.
 #pragma once
 

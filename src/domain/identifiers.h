@@ -1,4 +1,4 @@
-// Validated identifiers of DOMAIN.md section 3. A value of these types is always valid:
+// Validated identifiers of docs/domain.md section 3. A value of these types is always valid:
 // construct them only through Parse, which refuses rather than guesses.
 //
 //   Result<Bsn> bsn = Bsn::Parse("999993653");

@@ -1,4 +1,4 @@
-// Mandate and its state machine (DOMAIN.md sections 5 and 6). Pure: every transition is a
+// Mandate and its state machine (docs/domain.md sections 5 and 6). Pure: every transition is a
 // function from the old mandate (plus facts and the current time, passed in) to a new one,
 // or an Error; the input is never modified. The store persists the result together with the
 // event the transition returns.
@@ -115,7 +115,7 @@ struct CreationFacts {
 inline constexpr int kMaxOpenRequests = 20;
 inline constexpr int kAdultAge = 18;
 
-// Checks every rule of DOMAIN.md sections 5-6 and creates the mandate: VOLUNTARY as
+// Checks every rule of docs/domain.md sections 5-6 and creates the mandate: VOLUNTARY as
 // REQUESTED (lapse_on = today + smallest request_validity_days), DIRECT and SURVIVOR as ACTIVE.
 // Errors: kInvalidArgument (dates, services empty), kRuleViolation (age, deceased, curatele,
 // principal == agent, duplicate, cap, too long, agent type, survivor rules), kNotFound

@@ -1,4 +1,4 @@
-// CreateMandate: every rule of DOMAIN.md sections 5 and 6, each refusal and its boundary.
+// CreateMandate: every rule of docs/domain.md sections 5 and 6, each refusal and its boundary.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

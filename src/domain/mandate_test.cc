@@ -1,4 +1,4 @@
-// The state machine of DOMAIN.md section 6: every transition from every state, time-driven
+// The state machine of docs/domain.md section 6: every transition from every state, time-driven
 // lapse and expiry, death, restrict, and the enum names.
 #include "domain/mandate.h"
 

@@ -1,7 +1,8 @@
 // OidcProvider: the OpenID Connect variant of the login with representation (issue 3 item 4,
-// DOMAIN.md section 8): authorization code flow with PKCE S256, ES256-signed ID tokens whose
-// claims carry the SAML attribute names, so Dutch clients built for Combi-Connect connect
-// unchanged. No HTTP inside: the web layer maps routes to these calls (docs/adr/0006-oidc.md):
+// docs/domain.md section 8): authorization code flow with PKCE S256, ES256-signed ID tokens
+// whose claims carry the SAML attribute names, so Dutch clients built for Combi-Connect
+// connect unchanged. No HTTP inside: the web layer maps routes to these calls
+// (docs/adr/0006-oidc.md):
 //
 //   GET  <issuer>/.well-known/openid-configuration -> DiscoveryJson()
 //   GET  <issuer>/jwks                             -> JwksJson()

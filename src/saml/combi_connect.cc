@@ -229,7 +229,8 @@ Result<std::shared_ptr<const Snapshot>> BuildSnapshot(const CombiConnectConfig& 
                                                    p.metadata_xml.c_str(), nullptr, nullptr);
     LassoProvider* lp = lasso_server_get_provider(server->get(), sp->entity_id.c_str());
     if (rc != 0 || lp == nullptr) return Err(Error::Invalid("lasso refused provider metadata"));
-    // DOMAIN.md section 8: AES-256-CBC with RSA-OAEP (lasso's defaults are AES-128 and v1.5).
+    // docs/domain.md section 8: AES-256-CBC with RSA-OAEP (lasso's defaults are AES-128 and
+    // v1.5; docs/saml-profile.md section 2).
     // Only our EncryptedIDs are encrypted, never the whole assertion.
     lasso_provider_set_encryption_sym_key_type(lp, LASSO_ENCRYPTION_SYM_KEY_TYPE_AES_256);
     lasso_provider_set_key_encryption_method(lp, LASSO_KEY_ENCRYPTION_METHOD_OAEP);
@@ -493,7 +494,7 @@ Result<CombiConnectIdp::AuthnRequestInfo> CombiConnectIdp::Impl::Analyse(
   info.acs_url = acs->location;
 
   // Extensions and Scoping from the verified original XML: lasso's model drops Extensions
-  // content and mis-models Scoping (SAML-NOTES.md).
+  // content and mis-models Scoping (docs/saml-profile.md section 3.2).
   const xmlNode* root = lasso_node_get_original_xmlnode(LASSO_NODE(profile->request));
   if (root == nullptr) return Err(Error::Internal("original XML not kept"));
   std::vector<std::string> services;
@@ -780,8 +781,8 @@ Result<CombiConnectIdp::SamlReply> CombiConnectIdp::Succeed(const AuthnRequestIn
   statement->Attribute = g_list_append(statement->Attribute, NewAttribute(kLegalAttr, *legal_enc));
   assertion->AttributeStatement = g_list_append(assertion->AttributeStatement, statement);
 
-  // The login object now holds the plaintext BSNs (SAML-NOTES.md: never dump or persist it);
-  // it is released when p goes out of scope.
+  // The login object now holds the plaintext BSNs (docs/saml-profile.md section 3.4: never
+  // dump or persist it); it is released when p goes out of scope.
   return impl_->Deliver(*p, now);
 }
 
@@ -863,7 +864,7 @@ Result<std::string> CombiConnectIdp::ResolveArtifact(std::string_view soap_body,
       message = std::move(taken.entry->message);
       break;
     case ArtifactStore::Outcome::kLate: {
-      // DOMAIN.md section 8: artifact too late -> Requester/RequestDenied.
+      // docs/domain.md section 8: artifact too late -> Requester/RequestDenied.
       GRef<LassoNode> late(lasso_samlp2_response_new());
       auto* r = LASSO_SAMLP2_STATUS_RESPONSE(late.get());
       SetGStr(&r->ID, "_" + RandomHex(20));

@@ -1,6 +1,7 @@
 // CombiConnectIdp: volmacht as SAML 2.0 identity provider towards service providers, the
-// "Combi-Connect" login with representation of DOMAIN.md section 8. No HTTP inside: the web
-// layer hands over what arrived and sends back what this class returns.
+// "Combi-Connect" login with representation of docs/domain.md section 8 (profile and lasso:
+// docs/saml-profile.md). No HTTP inside: the web layer hands over what arrived and sends back
+// what this class returns.
 //
 //   auto idp = CombiConnectIdp::Create(config, providers);            // at start-up
 //   auto info = (*idp)->ProcessAuthnRequest(Binding::kRedirect, query, clock.Now());

@@ -1,5 +1,5 @@
 // In-memory state of the Combi-Connect IdP that lasso does not keep: the request-ID replay
-// cache and the artifact store (SAML-NOTES.md "Not checked by lasso"). Both are bounded:
+// cache and the artifact store (docs/saml-profile.md section 3.3). Both are bounded:
 // when full after purging what has expired they refuse (kUnavailable) rather than forget,
 // because forgetting would allow a replay.
 //

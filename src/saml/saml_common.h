@@ -49,11 +49,12 @@ inline constexpr std::size_t kMaxRelayStateBytes = 80;
 // from main() early as well so the first call happens on the main thread.
 void InitLasso();
 
-// The start-up trick of SAML-NOTES.md: xmlsec re-reads the system CA bundle on every
-// encryption/verification key manager (about 35 ms each). Points SSL_CERT_FILE at ca_file (a
-// small PEM; it becomes OpenSSL's "default" trust store for the whole process) and
-// SSL_CERT_DIR at a directory that does not exist. Afterwards every TLS client must name its CA file
-// explicitly. Call at start-up before any thread starts (setenv is not thread-safe).
+// The start-up trick of docs/saml-profile.md section 5.1: xmlsec re-reads the system CA
+// bundle on every encryption/verification key manager (about 35 ms each). Points
+// SSL_CERT_FILE at ca_file (a small PEM; it becomes OpenSSL's "default" trust store for the
+// whole process) and SSL_CERT_DIR at a directory that does not exist. Afterwards every TLS
+// client must name its CA file explicitly. Call at start-up before any thread starts (setenv
+// is not thread-safe).
 void PinDefaultCaStore(const std::string& ca_file);
 
 // Owns one reference to a GObject (LassoServer, LassoLogin, LassoNode, ...). Move-only.
@@ -123,7 +124,8 @@ std::string LassoErrorText(int rc);
                                                            const std::string& cert_file,
                                                            bool decrypt_with_key = false);
 // Adds a remote party from its metadata file. Call only before the server is shared with
-// other threads (SAML-NOTES: build a new server and swap it instead of adding while serving).
+// other threads (docs/saml-profile.md section 4.2: build a new server and swap it instead of
+// adding while serving).
 // Returns the remote entity id. Errors: kInvalidArgument when lasso refuses the metadata.
 [[nodiscard]] Result<std::string> AddProvider(LassoServer* server, LassoProviderRole role,
                                               const std::string& metadata_file);

@@ -25,7 +25,8 @@
 
 namespace volmacht {
 
-// One record of the append-only, hash-chained event log (ARCHITECTURE.md section 3).
+// One record of the append-only, hash-chained event log (docs/domain.md section 6): the audit
+// trail, the source of the citizen's history screen and the change feed.
 // hash = SHA-256 over (prev_hash, seq, at, mandate_id, type, actor, channel, detail_json) in a
 // fixed canonical encoding; the first record's prev_hash is 64 '0' characters.
 struct EventRecord {

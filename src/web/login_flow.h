@@ -1,4 +1,4 @@
-// The login with representation end to end (issue 3; DOMAIN.md section 8): a provider asks
+// The login with representation end to end (issue 3; docs/domain.md section 8): a provider asks
 // us to log someone in (SAML Combi-Connect or OpenID Connect), the person logs in with
 // DigiD, picks "myself" or someone they may act for, and the provider gets the answer.
 // This file only glues the pieces: CombiConnectIdp / OidcProvider (the protocols), DigidSp

@@ -10,7 +10,7 @@
 // inside the SAML messages is fixed before any port is known.
 #include "web/login_flow.h"
 
-// saml_common.h first: it includes glib and libxml2 before lasso (SAML-NOTES.md).
+// saml_common.h first: it includes glib and libxml2 before lasso (docs/saml-profile.md 4.1).
 #include "saml/saml_common.h"
 
 #include <gmock/gmock.h>
