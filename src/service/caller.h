@@ -1,5 +1,5 @@
 // Caller: who is asking, as the adapter authenticated them. The service layer decides what
-// a caller may do (ARCHITECTURE.md: authorisation happens in src/service, once).
+// a caller may do (src/service/authorization.h, once; adapters never do).
 //
 //   - kCitizen: a citizen logged in with DigiD on our own site; `bsn` is theirs.
 //   - kProviderForCitizen: a provider's system (mutual TLS, `provider` = certificate OIN)

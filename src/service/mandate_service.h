@@ -1,7 +1,9 @@
-// MandateService: the use cases of volmacht (DOMAIN.md sections 5-7). Every adapter (REST,
+// MandateService: the use cases of volmacht (docs/domain.md sections 5-7). Every adapter (REST,
 // SOAP, web, SAML, OIDC, counter, CLI) calls these and nothing else; each use case decides
 // whether the Caller may do it, gathers the facts (register, store), lets the domain decide,
-// and commits the change, its event and its letters in one durable transaction.
+// and commits the change, its event and its letters in one durable transaction. Who may do
+// what is decided in one place, service/authorization.h; the definitions are split by use
+// case over the .cc files of src/service (see its CMakeLists.txt).
 //
 // Errors (Result): kInvalidArgument/kRuleViolation with InvalidParams for bad input or a
 // broken rule; kNotFound when the mandate does not exist OR the caller may not know of it

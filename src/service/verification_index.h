@@ -1,6 +1,6 @@
 // VerificationIndex: the in-memory view that answers "may agent A act for principal P for
 // service S today" and "for whom may A act for S" without touching the database
-// (ARCHITECTURE.md section 3). Fed by the store's commit observer in commit order, so
+// (docs/domain.md section 7). Fed by the store's commit observer in commit order, so
 // Seq() is exactly the last event sequence whose effects are visible.
 //
 // Holds only mandates that are ACTIVE (they may not have started yet, or have passed their

@@ -1,0 +1,216 @@
+// The use cases that make a request ACTIVE: the agent with the principal's activation code
+// (PreviewActivation shows what the code belongs to, Activate accepts it), and Approve, the
+// principal accepting a request of the agent (flow B, without a code).
+//
+// Contract: a request is found by the principal's BSN and the code, among the caller's open
+// requests from that principal; a wrong code counts a try on every candidate and the fifth
+// locks them (kLocked). Checking the code and counting the try happen under one lock per
+// principal (Impl::CodeMutex), held by Activate through its commit.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "service/internal/use_case.h"
+#include "service/mandate_letters.h"
+
+namespace volmacht {
+namespace {
+
+using json = nlohmann::json;
+using service_internal::Param;
+using service_internal::SurelyAdult;
+
+Error WrongCode() {
+  return Error::Invalid("De code is onjuist", {{"code", "code.onjuist", "De code is onjuist"}});
+}
+
+// The activator of a request without a named agent is known only now: the checks the
+// domain made at creation for a named agent person are made here.
+Result<void> CheckActivator(const Mandate& m, const std::optional<Person>& activator,
+                            const CatalogueSnapshot& cat, Date today) {
+  if (m.agent) return {};  // named and checked when the request was made
+  if (!activator || activator->deceased || !SurelyAdult(*activator, today)) {
+    return Param(ErrorCode::kRuleViolation, "agent", "agent.niet.toegestaan",
+                 "U kunt deze machtiging niet activeren: u moet 18 jaar of ouder zijn");
+  }
+  for (const Uuid& id : m.services) {
+    const Service* s = cat.FindService(id);
+    if (s && (s->agent_type == AgentType::kOrganisation || s->agent_type == AgentType::kNone)) {
+      return Param(ErrorCode::kRuleViolation, "agent", "dienst.agenttype",
+                   "Voor deze dienst kan alleen een organisatie worden gemachtigd");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<MandateService::Impl::CodeMatch> MandateService::Impl::MatchCode(
+    const Caller& c, const Bsn& principal, std::string_view code, const CatalogueSnapshot& cat,
+    People& people, Attempt& a) {
+  Result<std::string> norm = NormalizeActivationCode(code);
+  if (!norm) return Fail(norm.error());
+  Result<std::vector<Mandate>> all = store.MandatesOfPrincipal(principal);
+  if (!all) return Fail(all.error());
+  std::vector<Mandate> candidates;
+  for (Mandate& m : *all) {
+    if (m.kind != MandateKind::kVoluntary || m.state != MandateState::kRequested) continue;
+    if (!MayActivateRequest(c, m, cat)) continue;
+    candidates.push_back(std::move(m));
+  }
+  if (candidates.empty()) return Fail(WrongCode());
+  bool any_died = false;
+  std::vector<Mandate> open;
+  for (Mandate& m : candidates) {
+    Result<Mandate> t = Touch(std::move(m), people, a, /*persist_time=*/true);
+    if (!t) return Fail(t.error());
+    if (t->state == MandateState::kRequested) {
+      open.push_back(std::move(*t));
+    } else if (t->end_reason == EndReason::kDeceased) {
+      any_died = true;
+    }
+  }
+  if (open.empty()) {
+    if (any_died) return Fail(Error::Conflict("De machtiging is beëindigd"));
+    return Fail(WrongCode());
+  }
+
+  WriteBatch failed;
+  bool any_unlocked = false;
+  bool any_locked = false;
+  for (Mandate& m : open) {
+    Result<std::optional<ActivationCode>> rec = store.GetActivationCode(m.id);
+    if (!rec) return Fail(rec.error());
+    if (!*rec) continue;
+    ActivationCode updated = **rec;
+    switch (CheckActivationCode(cfg.code_key, **rec, *norm, a.now, &updated)) {
+      case CodeCheck::kOk: {
+        CodeMatch match{std::move(m), updated, {}, {}};
+        Result<std::optional<Person>> p = people.Get(principal);
+        if (!p) return Fail(p.error());
+        match.principal = *p;
+        Result<std::optional<Person>> ag = people.Get(*c.bsn);
+        if (!ag) return Fail(ag.error());
+        match.agent = *ag;
+        return match;
+      }
+      case CodeCheck::kWrong: {
+        failed.codes.push_back(updated);
+        json detail = {{"failed_attempts", updated.failed_attempts}};
+        failed.events.push_back(
+            {m.id.str(), DomainEvent{"CODE_FAILED", c.Actor(), c.channel, detail.dump()}});
+        if (updated.locked()) {
+          failed.events.push_back(
+              {m.id.str(), DomainEvent{"CODE_LOCKED", c.Actor(), c.channel, "{}"}});
+          any_locked = true;
+        } else {
+          any_unlocked = true;
+        }
+        break;
+      }
+      case CodeCheck::kLocked:
+        any_locked = true;
+        break;
+      case CodeCheck::kExpired:
+      case CodeCheck::kUsed:
+        break;
+    }
+  }
+  if (!failed.empty()) {
+    Result<uint64_t> seq = Commit(std::move(failed), a);
+    if (!seq) return Fail(seq.error());
+  }
+  if (any_locked && !any_unlocked) {
+    return Fail(Error::Locked("Te vaak een onjuiste code ingevoerd; het verzoek is geblokkeerd"));
+  }
+  return Fail(WrongCode());
+}
+
+Result<ActivationPreview> MandateService::PreviewActivation(const Caller& c, const Bsn& principal,
+                                                            std::string_view code) {
+  Impl& I = *impl_;
+  if (auto ok = Authorize(c, Action::kActivate); !ok) return Fail(ok.error());
+  std::lock_guard lock(I.CodeMutex(principal));
+  return I.Retry([&](Impl::Attempt& a) -> Result<ActivationPreview> {
+    std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
+    Impl::People people(I.registry);
+    Result<Impl::CodeMatch> match = I.MatchCode(c, principal, code, *cat, people, a);
+    if (!match) return Fail(match.error());
+    const Mandate& m = match->mandate;
+    ActivationPreview p;
+    p.mandate_id = m.id;
+    p.principal = PartyView{Party::Person(m.principal), service_internal::NameOf(match->principal)};
+    p.agent = PartyView{*ActingCitizen(c), service_internal::NameOf(match->agent)};
+    p.services = service_internal::VisibleServices(c, m.services, *cat);
+    p.start = m.start;
+    p.end = m.end;
+    return p;
+  });
+}
+
+Result<WriteResult> MandateService::Activate(const Caller& c, const Bsn& principal,
+                                             std::string_view code) {
+  Impl& I = *impl_;
+  if (auto ok = Authorize(c, Action::kActivate); !ok) return Fail(ok.error());
+  // Held through the commit, so two activations with the same code cannot both succeed here
+  // (the version check in Commit guards against other processes).
+  std::lock_guard lock(I.CodeMutex(principal));
+  return I.Retry([&](Impl::Attempt& a) -> Result<WriteResult> {
+    std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
+    Impl::People people(I.registry);
+    Result<Impl::CodeMatch> match = I.MatchCode(c, principal, code, *cat, people, a);
+    if (!match) return Fail(match.error());
+    const Mandate& m = match->mandate;
+    if (auto ok = CheckActivator(m, match->agent, *cat, a.today); !ok) return Fail(ok.error());
+    Party me = *ActingCitizen(c);
+    Result<bool> dup = I.DuplicateActive(m.principal, me, m.services, a.today, m.id);
+    if (!dup) return Fail(dup.error());
+    if (*dup) {
+      return Param(ErrorCode::kRuleViolation, "services", "machtiging.dubbel",
+                   "Er is al een actieve machtiging voor deze personen en deze dienst");
+    }
+    Result<Transition> t = volmacht::Activate(m, me, a.today, a.now, c.Actor(), c.channel);
+    if (!t) return Fail(t.error());
+    WriteBatch b;
+    if (auto ok = service_internal::AddActivationLetter(t->mandate, /*to_principal=*/true, *cat,
+                                                        people, a, &b);
+        !ok) {
+      return Fail(ok.error());
+    }
+    b.mandates.push_back({t->mandate, m.version});
+    b.codes.push_back(match->used);
+    b.events.push_back({m.id.str(), t->event});
+    return I.CommitAndAnswer(c, std::move(b), a, t->mandate, people, *cat);
+  });
+}
+
+Result<WriteResult> MandateService::Approve(const Caller& c, const Uuid& id) {
+  Impl& I = *impl_;
+  return I.Change(
+      c, Action::kApprove, id,
+      [&](const Mandate& m, const CatalogueSnapshot& cat, Impl::People& people, Impl::Attempt& a,
+          WriteBatch* extra) -> Result<Transition> {
+        if (auto ok = MayApprove(c, m); !ok) return Fail(ok.error());
+        if (m.agent && EffectiveState(m, a.today) == MandateState::kRequested) {
+          Result<bool> dup = I.DuplicateActive(m.principal, *m.agent, m.services, a.today, m.id);
+          if (!dup) return Fail(dup.error());
+          if (*dup) {
+            return Param(ErrorCode::kRuleViolation, "services", "machtiging.dubbel",
+                         "Er is al een actieve machtiging voor deze personen en "
+                         "deze dienst");
+          }
+        }
+        Result<Transition> t = volmacht::Approve(m, a.today, a.now, c.Actor(), c.channel);
+        if (!t) return t;
+        if (auto ok = service_internal::AddActivationLetter(t->mandate, /*to_principal=*/false, cat,
+                                                            people, a, extra);
+            !ok) {
+          return Fail(ok.error());
+        }
+        return t;
+      });
+}
+
+}  // namespace volmacht

@@ -1,0 +1,88 @@
+// UseRecorder: the queue, its minute de-duplication and the background flusher.
+#include "service/use_recorder.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace volmacht {
+namespace {
+
+constexpr size_t kFlushBatch = 1000;                    // flush the queue at this size...
+constexpr auto kFlushPeriod = std::chrono::seconds(1);  // ...or this often
+constexpr size_t kMaxQueued = 200000;  // beyond this, drop: uses are not durable-critical
+// The widths of the key's fields: those of the validated types (UUID text 36, OIN 20);
+// channels are short words.
+constexpr size_t kKeyWidths[] = {36, 20, 36, 8};
+
+}  // namespace
+
+UseRecorder::~UseRecorder() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  Flush();
+}
+
+void UseRecorder::Start() {
+  flusher_ = std::thread([this] { FlushLoop(); });
+}
+
+UseRecorder::Key UseRecorder::KeyOf(const MandateUse& u) {
+  Key key{};
+  const std::string_view fields[] = {u.mandate_id.str(), u.provider.str(), u.service.str(),
+                                     u.channel};
+  char* at = key.data();
+  for (size_t i = 0; i < std::size(fields); ++i) {
+    std::memcpy(at, fields[i].data(), std::min(fields[i].size(), kKeyWidths[i]));
+    at += kKeyWidths[i];
+  }
+  return key;
+}
+
+void UseRecorder::Record(const MandateUse& use) {
+  bool full = false;
+  {
+    int64_t minute = std::chrono::floor<std::chrono::minutes>(use.at).time_since_epoch().count();
+    Key key = KeyOf(use);
+    std::lock_guard lock(mu_);
+    if (minute != minute_) {
+      minute_ = minute;
+      used_this_minute_.clear();
+    }
+    if (queue_.size() >= kMaxQueued) return;
+    if (!used_this_minute_.insert(key).second) return;  // already recorded
+    queue_.push_back(use);
+    full = queue_.size() >= kFlushBatch;
+  }
+  if (full) cv_.notify_one();
+}
+
+void UseRecorder::FlushLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, kFlushPeriod, [&] { return stopping_ || queue_.size() >= kFlushBatch; });
+    if (queue_.empty()) continue;
+    lock.unlock();
+    Flush();
+    lock.lock();
+  }
+}
+
+void UseRecorder::Flush() {
+  std::lock_guard flush_lock(flush_mu_);
+  std::vector<MandateUse> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(queue_);
+  }
+  if (batch.empty()) return;
+  // Losing use records on a failing disk is acceptable: uses are not durable-critical. The
+  // mandate data itself goes through Commit.
+  (void)store_.RecordUses(batch);
+}
+
+}  // namespace volmacht
