@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test suite of `make test` (release, then the unit tests under ASan+UBSan), keeps
+# Runs every test suite of `make test` (release; the unit tests under ASan+UBSan; the
+# concurrency tests under TSan), keeps
 # going when one fails, and ends with the list of skipped tests and the failures, so that a
 # test that could not run is seen, never silently gone. Exit status: 0 only when all passed.
 set -uo pipefail
@@ -7,7 +8,7 @@ cd "$(dirname "$0")/.."
 JOBS="${JOBS:-$(nproc)}"
 status=0
 logs=()
-for preset in release asan-ubsan; do
+for preset in release asan-ubsan tsan; do
   log="build/test-${preset}.log"
   logs+=("$log")
   ctest --preset "$preset" -j "$JOBS" 2>&1 | tee "$log"

@@ -10,7 +10,6 @@
 #include "saml/testing/xml_mutations.h"
 
 #include <stdlib.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <cstdio>
@@ -27,6 +26,7 @@ namespace {
 
 using Idp = CombiConnectIdp;
 using testing::Mutation;
+using testing::RawDeflate;
 using testing::StructuralMutations;
 
 constexpr char kIdpEntity[] = "urn:nl-eid-gdi:1.0:BVD:00000001999999999000:entities:9000";
@@ -40,19 +40,6 @@ Timestamp Now() {
       std::chrono::system_clock::now());
 }
 
-std::string Deflate(const std::string& in) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, in.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 // `message` with the value of its SAMLRequest parameter replaced by `encoded`.
 std::string WithSamlRequest(const std::string& message, const std::string& encoded) {
@@ -136,7 +123,7 @@ TEST_F(CombiConnectMutationTest, AuthnRequestByRedirect) {
   auto xml = DecodeRedirectMessage(req.message, "SAMLRequest");
   ASSERT_TRUE(xml) << xml.error().message;
   ExpectEveryMutationRefused(req.binding, req.message, *xml, [](const std::string& x) {
-    return UrlEncode(Base64Encode(Deflate(x)));
+    return UrlEncode(Base64Encode(RawDeflate(x)));
   });
 }
 

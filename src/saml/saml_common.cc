@@ -367,7 +367,8 @@ Result<void> CheckRedirectSigAlg(std::string_view query) {
   RawParam(query, "Signature", &sig_count);
   std::string_view raw_alg = RawParam(query, "SigAlg", &alg_count);
   if (sig_count != 1 || alg_count != 1) {
-    return Fail(Error::Invalid("Redirect message must be signed exactly once").Because(kReasonUnsigned));
+    return Fail(
+        Error::Invalid("Redirect message must be signed exactly once").Because(kReasonUnsigned));
   }
   auto alg = http::FormDecode(raw_alg);
   if (!alg || !AllowedSignatureMethods().contains(*alg)) {

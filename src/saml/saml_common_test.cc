@@ -1,8 +1,8 @@
 #include "saml/saml_common.h"
+#include "saml/testing/xml_mutations.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstring>
 #include <filesystem>
@@ -15,19 +15,7 @@
 namespace volmacht::saml {
 namespace {
 
-std::string Deflate(const std::string& in) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, in.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using testing::RawDeflate;
 
 std::string Signed(std::string_view sig_alg, std::string_view digest) {
   return "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"x\">"
@@ -177,21 +165,22 @@ TEST(SamlCommon, IncomingXmlFollowsSchemaAndProfile) {
 
 TEST(SamlCommon, DecodeRedirectMessageWithLimits) {
   std::string xml = AuthnRequest();
-  std::string q = "SAMLRequest=" + UrlEncode(Base64Encode(Deflate(xml))) + "&RelayState=r";
+  std::string q = "SAMLRequest=" + UrlEncode(Base64Encode(RawDeflate(xml))) + "&RelayState=r";
   auto r = DecodeRedirectMessage(q, "SAMLRequest");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, xml);
   EXPECT_FALSE(DecodeRedirectMessage(q, "SAMLResponse"));
   // An inflate bomb: 2 MiB of the same byte compresses to a few KiB.
   std::string bomb = "SAMLRequest=" +
-                     UrlEncode(Base64Encode(Deflate("<a>" + std::string(2 << 20, 'a') + "</a>")));
+                     UrlEncode(Base64Encode(RawDeflate("<a>" + std::string(2 << 20, 'a') +
+                                                       "</a>")));
   auto b = DecodeRedirectMessage(bomb, "SAMLRequest");
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().code, ErrorCode::kTooLarge);
   EXPECT_FALSE(DecodeRedirectMessage("SAMLRequest=!!!!", "SAMLRequest"));
   EXPECT_FALSE(DecodeRedirectMessage("SAMLRequest=" + UrlEncode(Base64Encode("not deflate")),
                                      "SAMLRequest"));
-  std::string sha1 = "SAMLRequest=" + UrlEncode(Base64Encode(Deflate(Signed(kRsaSha1, kSha1))));
+  std::string sha1 = "SAMLRequest=" + UrlEncode(Base64Encode(RawDeflate(Signed(kRsaSha1, kSha1))));
   EXPECT_FALSE(DecodeRedirectMessage(sha1, "SAMLRequest"));
 }
 

@@ -14,7 +14,8 @@
 // nothing that breaks the schema may reach it. Elements of other namespaces inside `any`
 // slots (Extensions, AttributeValue) are checked where a schema for them is loaded (lax).
 //
-// Errors: kInvalidArgument (schema or profile rule broken); kInternal only when the embedded schemas cannot be compiled (a build defect).
+// Errors: kInvalidArgument (schema or profile rule broken); kInternal only when the embedded
+// schemas cannot be compiled (a build defect).
 // Thread-safety: the schemas are compiled once, on first use (thread-safe), and shared
 // read-only; every call has its own validation context.
 #pragma once

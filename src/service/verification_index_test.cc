@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 namespace volmacht {
@@ -114,24 +115,47 @@ TEST_F(IndexTest, SeqIsWhatWasSet) {
   EXPECT_EQ(index_.Seq(), 42u);
 }
 
+// A reader running while a writer flips one mandate between ACTIVE and REVOKED: every answer
+// is one of the two states (never another mandate's id), the untouched mandate of another
+// principal is found throughout, the reader does see the writes while they happen (the writer
+// goes on until the reader saw both states; a reader stuck on one state fails), and once the
+// last write (REVOKED) has returned, no read answers "allowed" any more. Run under TSan too.
 TEST_F(IndexTest, ConcurrentReadersDuringWrites) {
-  Uuid id = Uuid::Random();
+  const Uuid id = Uuid::Random();
+  const Uuid other = Uuid::Random();
+  index_.Apply(Active(other, p2_, agent_, {kS1}, D(2026, 1, 1), D(2026, 12, 31)));
+  std::atomic<bool> final_applied{false};
   std::atomic<bool> stop{false};
-  std::atomic<int> bad{0};
+  std::atomic<int> bad{0}, allowed{0}, denied{0}, reads_after_final{0}, stale_after_final{0};
   std::thread reader([&] {
     while (!stop.load()) {
+      bool after_final = final_applied.load();
       auto r = index_.Find(agent_, p1_, kS1, today_);
       if (r && *r != id) bad.fetch_add(1);
+      if (r) allowed.fetch_add(1);
+      if (!r) denied.fetch_add(1);
+      if (after_final) reads_after_final.fetch_add(1);
+      if (r && after_final) stale_after_final.fetch_add(1);
+      auto o = index_.Find(agent_, p2_, kS1, today_);
+      if (!o || *o != other) bad.fetch_add(1);
     }
   });
-  for (int v = 2; v < 2000; ++v) {
+  int v = 2;
+  for (; v < 2'000'000 && (allowed.load() < 20 || denied.load() < 20); ++v) {
     Mandate m = Active(id, p1_, agent_, {kS1}, D(2026, 1, 1), D(2026, 12, 31), v);
     if (v % 2) m.state = MandateState::kRevoked;
     index_.Apply(m);
   }
+  Mandate last = Active(id, p1_, agent_, {kS1}, D(2026, 1, 1), D(2026, 12, 31), v + 1);
+  last.state = MandateState::kRevoked;
+  index_.Apply(last);
+  final_applied.store(true);
+  while (reads_after_final.load() < 20) std::this_thread::yield();
   stop.store(true);
   reader.join();
   EXPECT_EQ(bad.load(), 0);
+  EXPECT_GE(allowed.load(), 20) << "the reader never saw the mandate ACTIVE";
+  EXPECT_EQ(stale_after_final.load(), 0);
 }
 
 }  // namespace

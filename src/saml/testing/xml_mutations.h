@@ -1,5 +1,5 @@
 // Test support: every single-step structural mutation of an XML message, for the structural
-// mutation tests of the SAML entry points (src/saml/structural_mutation_test.cc).
+// mutation tests of the SAML entry points (combi_connect_mutation_test.cc, digid_sp_test.cc).
 //
 //   for (const Mutation& m : StructuralMutations(valid_xml)) Feed(m.xml);  // each must fail
 //
@@ -25,5 +25,8 @@ struct Mutation {
 };
 
 std::vector<Mutation> StructuralMutations(std::string_view xml);
+
+// Raw DEFLATE (RFC 1951), as the HTTP-Redirect binding encodes a message before base64.
+std::string RawDeflate(const std::string& in);
 
 }  // namespace volmacht::saml::testing
