@@ -217,30 +217,21 @@ std::string_view ActorRole(std::string_view actor, const Mandate& m) {
 
 // What every JSON route checks before its own work. The provider comes from the verified
 // client certificate (the TLS layer has checked the chain): its serialNumber must be an OIN
-// (else 401) of a known, active provider (else 403). The hot-path routes skip the catalogue
-// look-up (known_provider false): Verify and ForWhom refuse an unknown or inactive provider
-// themselves, and the look-up copies the provider. Then the media type (else 415).
+// (else 401). Whether that OIN is a known, active provider is the service's decision (every
+// use case refuses an unknown or inactive one with 403). Then the media type (else 415).
 // On failure `refusal` holds the response.
 struct Checked {
   Oin provider;
   std::optional<Response> refusal;
 };
 
-Checked Check(const Request& req, const MandateService& service, bool known_provider = true) {
+Checked Check(const Request& req) {
   Checked c;
   auto oin = Oin::Parse(req.client_cert_serial);
   if (!oin) {
     c.refusal = ProblemResponse(401, "Niet geauthenticeerd",
                                 "Een clientcertificaat met een geldig OIN is verplicht");
     return c;
-  }
-  if (known_provider) {
-    std::optional<Provider> p = service.FindProvider(*oin);
-    if (!p || !p->active) {
-      c.refusal = ErrorResponse(
-          Error::Forbidden("Dit certificaat hoort niet bij een aangesloten dienstaanbieder"));
-      return c;
-    }
   }
   c.provider = *oin;
   if (!http::IsJsonMediaType(req.Header("content-type"))) {
@@ -304,7 +295,7 @@ class Api {
 
   // The hot path: no store, no register; the answer is built without a JSON DOM.
   Response PostVerify(const Request& req) {
-    Checked c = Check(req, service_, /*known_provider=*/false);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseVerifyBody(req.body);
     if (!body) return ErrorResponse(body.error());
@@ -325,7 +316,7 @@ class Api {
   }
 
   Response PostForWhom(const Request& req) {
-    Checked c = Check(req, service_, /*known_provider=*/false);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseForWhomBody(req.body);
     if (!body) return ErrorResponse(body.error());
@@ -349,7 +340,7 @@ class Api {
   }
 
   Response PostGrant(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseGrantBody(req.body);
     if (!body) return ErrorResponse(body.error());
@@ -359,7 +350,7 @@ class Api {
   }
 
   Response PostAsk(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseAskBody(req.body);
     if (!body) return ErrorResponse(body.error());
@@ -369,7 +360,7 @@ class Api {
   }
 
   Response PostDirect(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseDirectBody(req.body);
     if (!body) return ErrorResponse(body.error());
@@ -379,7 +370,7 @@ class Api {
   }
 
   Response PostPreview(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseActivationBody(req.body);
     if (!body) return ErrorResponse(body.error());
@@ -397,7 +388,7 @@ class Api {
   }
 
   Response PostActivate(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseActivationBody(req.body);
     if (!body) return ErrorResponse(body.error());
@@ -407,7 +398,7 @@ class Api {
   }
 
   Response PostList(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseListBody(req.body);
     if (!body) return ErrorResponse(body.error());
@@ -421,7 +412,7 @@ class Api {
   }
 
   Response PostDetails(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
     if (!id) return ErrorResponse(id.error());
@@ -433,7 +424,7 @@ class Api {
   }
 
   Response PostHistory(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
     if (!id) return ErrorResponse(id.error());
@@ -460,7 +451,7 @@ class Api {
   Response SimpleWrite(const Request& req,
                        Result<WriteResult> (MandateService::*use_case)(const Caller&,
                                                                        const Uuid&)) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
     if (!id) return ErrorResponse(id.error());
@@ -477,7 +468,7 @@ class Api {
 
   // Without "burger" the provider revokes itself (DIRECT mandates; the service decides).
   Response PostRevoke(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
     if (!id) return ErrorResponse(id.error());
@@ -491,7 +482,7 @@ class Api {
   }
 
   Response PostRestrict(const Request& req) {
-    Checked c = Check(req, service_);
+    Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
     if (!id) return ErrorResponse(id.error());

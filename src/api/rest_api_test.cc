@@ -485,6 +485,19 @@ TEST_F(RestApiTest, ClientCertificateMustCarryTheOinOfAKnownProvider) {
   ExpectProblem(Post("/api/v1/machtigingen", GrantBody(), "nooin"), 401);
   ExpectProblem(Post("/api/v1/verificaties", VerifyBody(), "stranger"), 403);
   ExpectProblem(Post("/api/v1/machtigingen", GrantBody(), "stranger"), 403);
+  // The service decides this (not the REST adapter) and before any mandate is looked up, so a
+  // stranger cannot tell an existing id from a made-up one, and lists nothing.
+  Reply grant = Post("/api/v1/machtigingen", GrantBody());
+  ASSERT_EQ(grant.status, 201) << grant.body.dump();
+  const std::string id = grant.body["id"];
+  for (const std::string& some : {id, Uuid::Random().str()}) {
+    ExpectProblem(Post("/api/v1/machtigingen/" + some + "/_inzien", {{"burger", Burger(kAlice)}},
+                       "stranger"),
+                  403);
+  }
+  ExpectProblem(Post("/api/v1/machtigingen/_zoek",
+                     {{"burger", Burger(kAlice)}, {"rol", "VERTEGENWOORDIGDE"}}, "stranger"),
+                403);
 }
 
 TEST_F(RestApiTest, TlsWithoutClientCertificateIsRefused) {

@@ -131,7 +131,7 @@ Result<MandateService::Impl::CodeMatch> MandateService::Impl::MatchCode(
 Result<ActivationPreview> MandateService::PreviewActivation(const Caller& c, const Bsn& principal,
                                                             std::string_view code) {
   Impl& I = *impl_;
-  if (auto ok = Authorize(c, Action::kActivate); !ok) return Fail(ok.error());
+  if (auto ok = Authorize(c, Action::kActivate, *I.views->Cat()); !ok) return Fail(ok.error());
   std::lock_guard lock(I.CodeMutex(principal));
   return I.Retry([&](Impl::Attempt& a) -> Result<ActivationPreview> {
     std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
@@ -153,7 +153,7 @@ Result<ActivationPreview> MandateService::PreviewActivation(const Caller& c, con
 Result<WriteResult> MandateService::Activate(const Caller& c, const Bsn& principal,
                                              std::string_view code) {
   Impl& I = *impl_;
-  if (auto ok = Authorize(c, Action::kActivate); !ok) return Fail(ok.error());
+  if (auto ok = Authorize(c, Action::kActivate, *I.views->Cat()); !ok) return Fail(ok.error());
   // Held through the commit, so two activations with the same code cannot both succeed here
   // (the version check in Commit guards against other processes).
   std::lock_guard lock(I.CodeMutex(principal));

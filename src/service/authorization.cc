@@ -179,6 +179,22 @@ Result<void> Authorize(const Caller& c, Action a) {
   return {};
 }
 
+Result<void> Authorize(const Caller& c, Action a, const CatalogueSnapshot& cat) {
+  if (auto ok = Authorize(c, a); !ok) return ok;
+  return ProviderIsActive(c, cat);
+}
+
+Result<void> ProviderIsActive(const Caller& c, const CatalogueSnapshot& cat) {
+  if (ActsForProvider(c.kind) && c.provider) {
+    const Provider* p = cat.FindProvider(*c.provider);
+    if (p == nullptr || !p->active) {
+      return Fail(Error::Forbidden("Uw organisatie is geen actieve aangesloten dienstaanbieder")
+                      .Because("provider.not_active"));
+    }
+  }
+  return {};
+}
+
 // ----- Who the caller is to a mandate -----
 
 std::optional<Party> ActingCitizen(const Caller& c) {

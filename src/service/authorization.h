@@ -68,6 +68,14 @@ Rule RuleFor(Caller::Kind kind, Action a);
 // The gate of every use case: the table, plus the identity an allowed kind must carry for
 // the action (the citizen's BSN, the provider's OIN).
 [[nodiscard]] Result<void> Authorize(const Caller& c, Action a);
+// Authorize, and then for a caller acting for a provider (its system, a citizen through it,
+// or its clerk): that provider is in the catalogue and active (else kForbidden). Every use
+// case goes through this, so no adapter has to remember it: an inactive or unknown
+// organisation can do nothing, whichever interface it comes through.
+[[nodiscard]] Result<void> Authorize(const Caller& c, Action a, const CatalogueSnapshot& cat);
+// The provider half of that: {} for callers that do not act for a provider. Checked before a
+// mandate is looked up, so an unknown organisation cannot tell existing ids from others.
+[[nodiscard]] Result<void> ProviderIsActive(const Caller& c, const CatalogueSnapshot& cat);
 
 // ----- Who the caller is to a mandate -----
 

@@ -329,5 +329,25 @@ TEST_F(RulesTest, MayVerify) {
   ExpectForbidden(MayVerify(Prov(kInactiveOin), kS5, cat_));
 }
 
+// Every use case refuses a caller acting for an unknown or inactive provider, whichever
+// adapter it came through (the REST adapter no longer checks this itself).
+TEST_F(RulesTest, OnlyKnownActiveProvidersMayAct) {
+  const Oin unknown = O("00000004000000000001");
+  for (Action a : {Action::kGrant, Action::kAsk, Action::kActivate, Action::kCreateDirect,
+                   Action::kListOwn, Action::kListByPrincipal}) {
+    SCOPED_TRACE(std::string(ActionName(a)));
+    EXPECT_TRUE(Authorize(ForCitizen(kCounterOin, kAlice), a, cat_));
+    ExpectForbidden(Authorize(ForCitizen(kInactiveOin, kAlice), a, cat_));
+    ExpectForbidden(Authorize(ForCitizen(unknown, kAlice), a, cat_));
+  }
+  ExpectForbidden(Authorize(Clerk(kInactiveOin), Action::kCreateSurvivor, cat_));
+  EXPECT_TRUE(Authorize(Clerk(kCounterOin), Action::kCreateSurvivor, cat_));
+  ExpectForbidden(ProviderIsActive(Prov(unknown), cat_));
+  EXPECT_EQ(ProviderIsActive(Prov(unknown), cat_).error().reason, "provider.not_active");
+  // Callers that do not act for a provider are not asked about one.
+  EXPECT_TRUE(ProviderIsActive(Citizen(kAlice), cat_));
+  EXPECT_TRUE(Authorize(Citizen(kAlice), Action::kGrant, cat_));
+}
+
 }  // namespace
 }  // namespace volmacht

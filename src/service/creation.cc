@@ -28,7 +28,7 @@ using service_internal::StartOfAmsterdamDay;
 
 Result<WriteResult> MandateService::Grant(const Caller& c, const GrantRequest& r) {
   Impl& I = *impl_;
-  if (auto ok = Authorize(c, Action::kGrant); !ok) return Fail(ok.error());
+  if (auto ok = Authorize(c, Action::kGrant, *I.views->Cat()); !ok) return Fail(ok.error());
   if (r.agent) {
     if (r.agent->kind == PartyKind::kOin) {
       return Param(ErrorCode::kInvalidArgument, "agent", "agent.soort",
@@ -96,7 +96,7 @@ Result<WriteResult> MandateService::Grant(const Caller& c, const GrantRequest& r
 
 Result<WriteResult> MandateService::Ask(const Caller& c, const AskRequest& r) {
   Impl& I = *impl_;
-  if (auto ok = Authorize(c, Action::kAsk); !ok) return Fail(ok.error());
+  if (auto ok = Authorize(c, Action::kAsk, *I.views->Cat()); !ok) return Fail(ok.error());
   Party me = *ActingCitizen(c);
   return I.Retry([&](Impl::Attempt& a) -> Result<WriteResult> {
     std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
@@ -162,7 +162,7 @@ Result<WriteResult> MandateService::Ask(const Caller& c, const AskRequest& r) {
 
 Result<WriteResult> MandateService::CreateDirect(const Caller& c, const DirectRequest& r) {
   Impl& I = *impl_;
-  if (auto ok = Authorize(c, Action::kCreateDirect); !ok) return Fail(ok.error());
+  if (auto ok = Authorize(c, Action::kCreateDirect, *I.views->Cat()); !ok) return Fail(ok.error());
   return I.Retry([&](Impl::Attempt& a) -> Result<WriteResult> {
     std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
     NewMandate req;
@@ -244,7 +244,8 @@ Result<WriteResult> MandateService::CreateDirect(const Caller& c, const DirectRe
 
 Result<WriteResult> MandateService::CreateSurvivor(const Caller& c, const SurvivorRequest& r) {
   Impl& I = *impl_;
-  if (auto ok = Authorize(c, Action::kCreateSurvivor); !ok) return Fail(ok.error());
+  if (auto ok = Authorize(c, Action::kCreateSurvivor, *I.views->Cat()); !ok)
+    return Fail(ok.error());
   return I.Retry([&](Impl::Attempt& a) -> Result<WriteResult> {
     std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
     if (auto ok = MayUseCounter(c, *cat); !ok) return Fail(ok.error());

@@ -38,18 +38,19 @@ Result<std::vector<MandateView>> MandateService::Impl::List(const Caller& c, Sid
 }
 
 Result<std::vector<MandateView>> MandateService::ListGiven(const Caller& c) {
-  if (auto ok = Authorize(c, Action::kListOwn); !ok) return Fail(ok.error());
+  if (auto ok = Authorize(c, Action::kListOwn, *impl_->views->Cat()); !ok) return Fail(ok.error());
   return impl_->List(c, Impl::Side::kGiven);
 }
 
 Result<std::vector<MandateView>> MandateService::ListReceived(const Caller& c) {
-  if (auto ok = Authorize(c, Action::kListOwn); !ok) return Fail(ok.error());
+  if (auto ok = Authorize(c, Action::kListOwn, *impl_->views->Cat()); !ok) return Fail(ok.error());
   return impl_->List(c, Impl::Side::kReceived);
 }
 
 Result<std::vector<MandateView>> MandateService::ListByPrincipal(const Caller& c,
                                                                  const Bsn& principal) {
-  if (auto ok = Authorize(c, Action::kListByPrincipal); !ok) return Fail(ok.error());
+  if (auto ok = Authorize(c, Action::kListByPrincipal, *impl_->views->Cat()); !ok)
+    return Fail(ok.error());
   if (auto ok = MayListPrincipal(c, principal); !ok) return Fail(ok.error());
   return impl_->List(c, Impl::Side::kByPrincipal, principal);
 }

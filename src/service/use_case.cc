@@ -262,6 +262,7 @@ Result<Mandate> MandateService::Impl::Touch(Mandate m, People& people, Attempt& 
 Result<Mandate> MandateService::Impl::LoadVisible(const Caller& c, Action action, const Uuid& id,
                                                   const CatalogueSnapshot& cat, People& people,
                                                   Attempt& a, bool persist_time) {
+  if (auto ok = ProviderIsActive(c, cat); !ok) return Fail(ok.error());
   Result<std::optional<Mandate>> m = store.GetMandate(id);
   if (!m) return Fail(m.error());
   if (!*m) return Fail(Error::NotFound("Machtiging niet gevonden"));
