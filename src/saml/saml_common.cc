@@ -99,15 +99,6 @@ Result<XmlDocPtr> ParseStrict(std::string_view xml) {
   return owned;
 }
 
-bool InNs(const xmlNode* n, std::string_view ns) {
-  return n->ns != nullptr && n->ns->href != nullptr &&
-         ns == reinterpret_cast<const char*>(n->ns->href);
-}
-
-bool NameIs(const xmlNode* n, std::string_view name) {
-  return name == reinterpret_cast<const char*>(n->name);
-}
-
 Result<void> CheckNode(const xmlNode* n, int depth) {
   // Deeply nested input is an attack on recursive processing further on, never a real SAML
   // message (they are well under 30 levels deep).
@@ -213,6 +204,15 @@ std::string BioToString(BIO* b) {
 }
 
 }  // namespace
+
+bool InNs(const xmlNode* n, std::string_view ns) {
+  return n->ns != nullptr && n->ns->href != nullptr &&
+         ns == reinterpret_cast<const char*>(n->ns->href);
+}
+
+bool NameIs(const xmlNode* n, std::string_view name) {
+  return name == reinterpret_cast<const char*>(n->name);
+}
 
 const xmlNode* XmlChild(const xmlNode* n, const char* name) {
   for (const xmlNode* c = n ? n->children : nullptr; c != nullptr; c = c->next) {
@@ -329,35 +329,39 @@ Result<void> CheckXmlAlgorithms(std::string_view xml) {
   return CheckNode(xmlDocGetRootElement(doc->get()), 0);
 }
 
-Result<void> CheckIncomingXml(std::string_view xml) {
+namespace {
+// The document of an incoming message that passed every check of CheckIncomingXml.
+Result<XmlDocPtr> ParseIncoming(std::string_view xml) {
   auto doc = ParseStrict(xml);
   if (!doc) return Fail(doc.error());
-  if (auto r = CheckNode(xmlDocGetRootElement(doc->get()), 0); !r) return r;
-  return ValidateSamlStructure(doc->get());
+  if (auto r = CheckNode(xmlDocGetRootElement(doc->get()), 0); !r) return Fail(r.error());
+  if (auto r = ValidateSamlStructure(doc->get()); !r) return Fail(r.error());
+  return doc;
+}
+}  // namespace
+
+Result<void> CheckIncomingXml(std::string_view xml) {
+  auto doc = ParseIncoming(xml);
+  if (!doc) return Fail(doc.error());
+  return {};
 }
 
 Result<void> CheckArtifactResolveEnvelope(std::string_view xml) {
   static constexpr std::string_view kSoapNs = "http://schemas.xmlsoap.org/soap/envelope/";
-  static constexpr std::string_view kSamlpNs = "urn:oasis:names:tc:SAML:2.0:protocol";
-  auto doc = ParseStrict(xml);
+  // Among the checks: a SOAP Body holds exactly one SAML protocol message.
+  auto doc = ParseIncoming(xml);
   if (!doc) return Fail(doc.error());
   const xmlNode* root = xmlDocGetRootElement(doc->get());
+  if (!NameIs(root, "Envelope") || !InNs(root, kSoapNs)) {
+    return Fail(Error::Invalid("not a SOAP 1.1 envelope"));
+  }
   const xmlNode* body = XmlChild(root, "Body");
-  if (!NameIs(root, "Envelope") || !InNs(root, kSoapNs) || body == nullptr ||
-      !InNs(body, kSoapNs)) {
-    return Fail(Error::Invalid("not a SOAP 1.1 envelope with a Body"));
-  }
-  const xmlNode* only = nullptr;
-  for (const xmlNode* c = body->children; c != nullptr; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE) continue;
-    if (only != nullptr) return Fail(Error::Invalid("SOAP Body holds more than one message"));
-    only = c;
-  }
-  if (only == nullptr || !NameIs(only, "ArtifactResolve") || !InNs(only, kSamlpNs)) {
+  const xmlNode* message = body->children;
+  while (message->type != XML_ELEMENT_NODE) message = message->next;
+  if (!NameIs(message, "ArtifactResolve")) {
     return Fail(Error::Invalid("SOAP Body does not hold a samlp:ArtifactResolve"));
   }
-  if (auto r = CheckNode(root, 0); !r) return r;
-  return ValidateSamlStructure(doc->get());
+  return {};
 }
 
 Result<void> CheckRedirectSigAlg(std::string_view query) {

@@ -158,6 +158,8 @@ std::string LassoErrorText(int rc);
 
 // Small read-only helpers over an already parsed libxml2 tree (local names; namespaces are
 // not compared). Null in, empty out.
+bool InNs(const xmlNode* n, std::string_view ns);     // n's namespace URI is `ns`
+bool NameIs(const xmlNode* n, std::string_view name);  // n's local name is `name`
 const xmlNode* XmlChild(const xmlNode* n, const char* name);  // first element child `name`
 const xmlNode* XmlFind(const xmlNode* n, const char* name);   // depth first over n and siblings
 std::string XmlAttr(const xmlNode* n, const char* name);      // "" when absent

@@ -1,10 +1,12 @@
 #include "saml/saml_schema.h"
 
+// saml_common.h first in this file's own includes: it brings glib and libxml2 before lasso.
+#include "saml/saml_common.h"
+
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlschemas.h>
 
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -68,16 +70,9 @@ xmlSchema* Compiled() {
   return schema.get();
 }
 
-bool InNs(const xmlNode* n, std::string_view ns) {
-  return n->ns != nullptr && n->ns->href != nullptr &&
-         ns == reinterpret_cast<const char*>(n->ns->href);
-}
-
 bool IsProtocolMessage(const xmlNode* n) {
-  if (!InNs(n, kSamlpNs)) return false;
-  std::string_view name = reinterpret_cast<const char*>(n->name);
-  return name == "AuthnRequest" || name == "ArtifactResolve" || name == "Response" ||
-         name == "ArtifactResponse";
+  return InNs(n, kSamlpNs) && (NameIs(n, "AuthnRequest") || NameIs(n, "ArtifactResolve") ||
+                               NameIs(n, "Response") || NameIs(n, "ArtifactResponse"));
 }
 
 // Text with at least one non-blank character and no element inside (the schema allows an
@@ -95,10 +90,7 @@ bool HasText(const xmlNode* n) {
 
 const xmlNode* Child(const xmlNode* n, std::string_view ns, const char* name) {
   for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE && InNs(c, ns) &&
-        std::strcmp(reinterpret_cast<const char*>(c->name), name) == 0) {
-      return c;
-    }
+    if (c->type == XML_ELEMENT_NODE && InNs(c, ns) && NameIs(c, name)) return c;
   }
   return nullptr;
 }
@@ -107,7 +99,7 @@ const xmlNode* Child(const xmlNode* n, std::string_view ns, const char* name) {
 bool ProfileAllows(const xmlNode* message) {
   const xmlNode* issuer = Child(message, kSamlNs, "Issuer");
   if (issuer == nullptr || !HasText(issuer)) return false;
-  if (std::strcmp(reinterpret_cast<const char*>(message->name), "ArtifactResolve") == 0) {
+  if (NameIs(message, "ArtifactResolve")) {
     const xmlNode* artifact = Child(message, kSamlpNs, "Artifact");
     return artifact != nullptr && HasText(artifact);
   }

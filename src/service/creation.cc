@@ -62,14 +62,9 @@ Result<WriteResult> MandateService::Grant(const Caller& c, const GrantRequest& r
       f.agent_person = *agent;
     }
     std::vector<Uuid> ids = Ids(*services);
-    if (r.agent) {
-      Result<bool> dup = I.DuplicateActive(*c.bsn, *r.agent, ids, a.today);
-      if (!dup) return Fail(dup.error());
-      f.duplicate_active = *dup;
+    if (auto ok = I.VoluntaryRequestFacts(*c.bsn, r.agent, ids, *c.bsn, a.today, &f); !ok) {
+      return Fail(ok.error());
     }
-    Result<int> open = I.OpenRequestsBy(*c.bsn, a.today);
-    if (!open) return Fail(open.error());
-    f.open_requests_of_initiator = *open;
 
     NewMandate req;
     req.kind = MandateKind::kVoluntary;
@@ -119,12 +114,9 @@ Result<WriteResult> MandateService::Ask(const Caller& c, const AskRequest& r) {
     f.principal = *principal;
     f.agent_person = *agent;
     std::vector<Uuid> ids = Ids(*services);
-    Result<bool> dup = I.DuplicateActive(r.principal, me, ids, a.today);
-    if (!dup) return Fail(dup.error());
-    f.duplicate_active = *dup;
-    Result<int> open = I.OpenRequestsBy(*c.bsn, a.today);
-    if (!open) return Fail(open.error());
-    f.open_requests_of_initiator = *open;
+    if (auto ok = I.VoluntaryRequestFacts(r.principal, me, ids, *c.bsn, a.today, &f); !ok) {
+      return Fail(ok.error());
+    }
 
     NewMandate req;
     req.kind = MandateKind::kVoluntary;

@@ -209,6 +209,22 @@ Result<bool> MandateService::Impl::DuplicateActive(const Bsn& principal, const P
 
 // The store's count includes requests that have lapsed but were not swept yet; only near
 // the cap is it worth counting exactly.
+Result<void> MandateService::Impl::VoluntaryRequestFacts(const Bsn& principal,
+                                                         const std::optional<Party>& agent,
+                                                         const std::vector<Uuid>& services,
+                                                         const Bsn& initiator, Date today,
+                                                         CreationFacts* f) {
+  if (agent) {
+    Result<bool> dup = DuplicateActive(principal, *agent, services, today);
+    if (!dup) return Fail(dup.error());
+    f->duplicate_active = *dup;
+  }
+  Result<int> open = OpenRequestsBy(initiator, today);
+  if (!open) return Fail(open.error());
+  f->open_requests_of_initiator = *open;
+  return {};
+}
+
 Result<int> MandateService::Impl::OpenRequestsBy(const Bsn& who, Date today) {
   Party me = Party::Person(who);
   Result<int> stored = store.CountOpenRequestsBy(me);

@@ -153,6 +153,12 @@ struct MandateService::Impl {
                                const std::optional<Uuid>& except = std::nullopt);
   // Requests `who` started that are still open today.
   Result<int> OpenRequestsBy(const Bsn& who, Date today);
+  // The facts every new voluntary request needs: whether an ACTIVE mandate of the same
+  // principal and agent shares a service (only when the agent is known), and how many open
+  // requests the initiator has. Fills f->duplicate_active and f->open_requests_of_initiator.
+  Result<void> VoluntaryRequestFacts(const Bsn& principal, const std::optional<Party>& agent,
+                                     const std::vector<Uuid>& services, const Bsn& initiator,
+                                     Date today, CreationFacts* f);
 
   // ----- Existing mandates (use_case.cc) -----
 
