@@ -72,6 +72,19 @@ inline Uuid U(int n) {
   return *u;
 }
 
+// Identifiers written out in a test, which must be valid (else the test is wrong: throws).
+inline Bsn B(std::string_view s) { return ParseBsnOrDie(s); }
+inline Oin O(std::string_view s) {
+  auto o = Oin::Parse(s);
+  if (!o) throw std::logic_error("test OIN invalid");
+  return *o;
+}
+inline Uuid U(std::string_view s) {
+  auto u = Uuid::Parse(s);
+  if (!u) throw std::logic_error("test UUID invalid");
+  return *u;
+}
+
 inline Service MakeService(int n, const Oin& provider) {
   Service s;
   s.id = U(n);

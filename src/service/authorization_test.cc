@@ -4,15 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include "domain/domain_test_util.h"
+
 #include <iterator>
 #include <string>
 
 namespace volmacht {
 namespace {
 
-Bsn B(const char* s) { return Bsn::Parse(s).value(); }
-Oin O(const char* s) { return Oin::Parse(s).value(); }
-Uuid U(const char* s) { return Uuid::Parse(s).value(); }
+using testing::B;
+using testing::O;
+using testing::U;
 
 const Bsn kAlice = B("999993653");
 const Bsn kBob = B("123456782");

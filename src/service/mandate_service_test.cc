@@ -15,6 +15,7 @@
 #include <regex>
 #include <thread>
 
+#include "domain/domain_test_util.h"
 #include "store/sqlite_store.h"
 
 namespace volmacht {
@@ -22,13 +23,11 @@ namespace {
 
 using std::chrono::days;
 
-Date D(int y, unsigned m, unsigned d) {
-  return Date{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
-}
-Date Plus(Date d, int n) { return Date(std::chrono::sys_days(d) + days(n)); }
-Bsn B(const char* s) { return Bsn::Parse(s).value(); }
-Oin O(const char* s) { return Oin::Parse(s).value(); }
-Uuid U(const char* s) { return Uuid::Parse(s).value(); }
+using testing::B;
+using testing::D;
+using testing::O;
+using testing::U;
+Date Plus(Date d, int n) { return testing::AddDays(d, n); }
 
 const Bsn kAlice = B("999993653");
 const Bsn kBob = B("123456782");
