@@ -347,7 +347,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
     wc.default_headers = web::SecurityHeaders();
     web_server = std::make_unique<http::HttpServer>(wc);
     web::RegisterLoginRoutes(*web_server, server,
-                             {service, *(*env)->registry, *stack.digid, *stack.combi,
+                             {service, *stack.digid, *stack.combi,
                               *stack.oidc, (*env)->clock});
   }
   try {

@@ -52,12 +52,13 @@ constexpr std::array<std::pair<Initiator, std::string_view>, 3> kInitiators{{
     {Initiator::kAgent, "AGENT"},
     {Initiator::kProvider, "PROVIDER"},
 }};
-constexpr std::array<std::pair<Channel, std::string_view>, 7> kChannels{{
+constexpr std::array<std::pair<Channel, std::string_view>, 8> kChannels{{
     {Channel::kApi, "API"},
     {Channel::kWeb, "WEB"},
     {Channel::kSoap, "SOAP"},
     {Channel::kCounter, "COUNTER"},
     {Channel::kSaml, "SAML"},
+    {Channel::kOidc, "OIDC"},
     {Channel::kSystem, "SYSTEM"},
     {Channel::kAdmin, "ADMIN"},
 }};

@@ -22,7 +22,7 @@ namespace volmacht {
 enum class MandateKind { kVoluntary, kDirect, kSurvivor };
 enum class MandateState { kRequested, kActive, kLapsed, kWithdrawn, kRejected, kExpired, kRevoked };
 enum class Initiator { kPrincipal, kAgent, kProvider };  // who started it (flow A, B, counter)
-enum class Channel { kApi, kWeb, kSoap, kCounter, kSaml, kSystem, kAdmin };
+enum class Channel { kApi, kWeb, kSoap, kCounter, kSaml, kOidc, kSystem, kAdmin };
 
 std::string_view KindName(MandateKind k);    // "VOLUNTARY", "DIRECT", "SURVIVOR"
 std::string_view StateName(MandateState s);  // "REQUESTED", "ACTIVE", ...

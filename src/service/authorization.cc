@@ -86,6 +86,9 @@ constexpr Row kPolicy[] = {
     {Action::kReadMandate,         {A,      A,      A,       A,    H,    H}, Needs::kNothing, ""},
     {Action::kVerify,              {D,      A,      A,       D,    D,    D}, Needs::kProviderOin,
      "Alleen dienstaanbieders kunnen machtigingen controleren"},
+    // The provider's system asks for a login (SAML or OIDC); the person comes later.
+    {Action::kLogin,               {D,      D,      A,       D,    D,    D}, Needs::kProviderOin,
+     "Alleen een dienstaanbieder kan om een inlog vragen"},
 };
 // clang-format on
 
@@ -157,6 +160,8 @@ std::string_view ActionName(Action a) {
       return "READ_MANDATE";
     case Action::kVerify:
       return "VERIFY";
+    case Action::kLogin:
+      return "LOGIN";
   }
   return "?";
 }

@@ -44,6 +44,7 @@ enum class Action {
   kListByPrincipal,  // ListByPrincipal
   kReadMandate,      // Details, History
   kVerify,           // Verify, ForWhom
+  kLogin,            // BeginLogin, LoginOptionsFor, CompleteLogin: the provider's login
 };
 
 inline constexpr Action kAllActions[] = {
@@ -52,6 +53,7 @@ inline constexpr Action kAllActions[] = {
     Action::kWithdraw,        Action::kRevoke,         Action::kRestrict,
     Action::kCreateDirect,    Action::kCreateSurvivor, Action::kListOwn,
     Action::kListByPrincipal, Action::kReadMandate,    Action::kVerify,
+    Action::kLogin,
 };
 
 std::string_view ActionName(Action a);  // "PUT_CATALOGUE", "GRANT", ...

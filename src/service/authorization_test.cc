@@ -73,6 +73,7 @@ constexpr Expected kExpected[] = {
     {Action::kListByPrincipal, "AAAAFF"},
     {Action::kReadMandate, "AAAANN"},
     {Action::kVerify, "FAAFFF"},
+    {Action::kLogin, "FFAFFF"},
 };
 
 void ExpectAnswer(const Result<void>& r, char cell, const std::string& what) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -129,6 +130,34 @@ struct ForWhomEntry {
   Uuid mandate;
 };
 
+// ----- Login with representation (SAML Combi-Connect, OpenID Connect) -----
+enum class Representation { kNone, kOptional, kMandatory };
+
+struct LoginRequest {         // what the provider asked, as its protocol adapter read it
+  Uuid service;
+  Representation representation = Representation::kNone;
+  Loa min_loa = Loa::kBasis;  // the provider's own minimum
+};
+
+struct LoginCandidate {       // someone the person logged in may act for
+  Bsn principal;
+  Uuid mandate;
+  std::string name;           // as the register has it ("" when unknown)
+  int birth_year = 0;         // 0 when unknown
+};
+
+struct LoginOptions {
+  bool choose = false;        // false: answer at once, for the person themselves
+  bool allow_myself = false;  // the choice may be "myself" (representation optional)
+  std::vector<LoginCandidate> candidates;  // when choose
+};
+
+// Error::reason of the login use cases; the protocol adapters answer each with their
+// protocol's own refusal (SAML status, OAuth error).
+inline constexpr char kReasonLoginForeignService[] = "login.service_not_of_provider";
+inline constexpr char kReasonLoginNoMandate[] = "login.no_mandate";
+inline constexpr char kReasonLoginRepresentationRequired[] = "login.representation_required";
+
 class MandateService {
  public:
   // Loads the catalogue and builds the verification index from the store. Registers itself
@@ -191,6 +220,30 @@ class MandateService {
   // to the minute: the same mandate used by the same provider for the same service through
   // the same channel within one minute (UTC) is one record, the first (docs/adr/0008).
   void RecordUse(const MandateUse& use);
+
+  // --- Login with representation (docs/domain.md section 8) ---
+  // The caller is the provider asking for the login (Caller::ProviderItself, channel kSaml
+  // or kOidc); it must be known and active, and the service its own (else kForbidden, for
+  // a foreign or unknown service with reason kReasonLoginForeignService).
+  //
+  // BeginLogin answers the DigiD level to ask: the provider's minimum, and when
+  // representation is mandatory at least the service's (below it nobody could be offered).
+  [[nodiscard]] Result<Loa> BeginLogin(const Caller& c, const LoginRequest& r);
+  // After DigiD said who logged in (`acting`, at `loa`): whom they may act for, with names.
+  // No representation asked, or nobody and representation optional: answer as themselves.
+  // Nobody and representation mandatory: kForbidden with kReasonLoginNoMandate. Any failure
+  // refuses the login; none falls back to "as themselves".
+  [[nodiscard]] Result<LoginOptions> LoginOptionsFor(const Caller& c, const LoginRequest& r,
+                                                     const Bsn& acting, Loa loa);
+  // The person's choice: `principal` to act for, or nullopt for themselves (refused with
+  // kReasonLoginRepresentationRequired when representation is mandatory). The mandate is
+  // checked again now (it may have ended while the page was open; else kForbidden with
+  // kReasonLoginNoMandate); then `answer` sends the protocol's answer, and only when it
+  // succeeded is the use of the mandate recorded, with the caller's channel. Returns the
+  // mandate used (nullopt when as themselves), or the first error.
+  [[nodiscard]] Result<std::optional<Uuid>> CompleteLogin(
+      const Caller& c, const LoginRequest& r, const Bsn& acting, Loa loa,
+      const std::optional<Bsn>& principal, const std::function<Result<void>()>& answer);
 
   // --- Time ---
   // Applies LAPSED/EXPIRED to everything due (also done lazily on every read). Returns the

@@ -15,26 +15,6 @@
 namespace volmacht {
 namespace {
 
-std::string UseChannel(Channel ch) {
-  switch (ch) {
-    case Channel::kApi:
-      return "api";
-    case Channel::kWeb:
-      return "web";
-    case Channel::kSoap:
-      return "soap";
-    case Channel::kCounter:
-      return "counter";
-    case Channel::kSaml:
-      return "saml";
-    case Channel::kSystem:
-      return "system";
-    case Channel::kAdmin:
-      return "admin";
-  }
-  return "api";
-}
-
 // The checks shared by Verify and ForWhom: Ok(true) when the service may be used at this LoA
 // today, Ok(false) when the answer is simply "no".
 Result<bool> ServiceUsable(const Caller& c, const CatalogueSnapshot& cat, const Uuid& service,
@@ -60,7 +40,7 @@ Result<VerifyAnswer> MandateService::Verify(const Caller& c, const VerifyQuery& 
   if (!*usable) return VerifyAnswer{};
   std::optional<Uuid> id = I.views->index.Find(q.agent, q.principal, q.service, today);
   if (!id) return VerifyAnswer{};
-  RecordUse(MandateUse{*id, *c.provider, q.service, UseChannel(c.channel), now});
+  RecordUse(MandateUse{*id, *c.provider, q.service, service_internal::UseChannel(c.channel), now});
   return VerifyAnswer{true, id};
 }
 

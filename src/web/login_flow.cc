@@ -104,15 +104,22 @@ http::Response WithCookie(http::Response r, std::string cookie) {
   return r;
 }
 
-// A SOAP 1.1 fault for the ArtifactResolve endpoint (the provider's software reads it).
+// A SOAP 1.1 fault for the ArtifactResolve endpoint (the provider's software reads it). The
+// text says what kind of error it was, never the details of ours (they are for the log).
 http::Response SoapFault(const Error& e) {
   int status = 500;
   std::string code = "soap:Server";
+  std::string text = "internal error";
   switch (e.code) {
-    case ErrorCode::kInvalidArgument: status = 400; code = "soap:Client"; break;
-    case ErrorCode::kTooLarge: status = 413; code = "soap:Client"; break;
-    case ErrorCode::kForbidden: status = 403; code = "soap:Client"; break;
-    case ErrorCode::kUnavailable: status = 503; break;
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kRuleViolation:
+      status = 400; code = "soap:Client"; text = "the ArtifactResolve is not valid"; break;
+    case ErrorCode::kTooLarge:
+      status = 413; code = "soap:Client"; text = "the request is too large"; break;
+    case ErrorCode::kForbidden:
+      status = 403; code = "soap:Client"; text = "not allowed for this client certificate"; break;
+    case ErrorCode::kUnavailable:
+      status = 503; text = "temporarily unavailable"; break;
     default: break;
   }
   http::Response r;
@@ -122,7 +129,7 @@ http::Response SoapFault(const Error& e) {
   r.body =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soap:Envelope "
       "xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><soap:Fault>"
-      "<faultcode>" + code + "</faultcode><faultstring>" + saml::HtmlEscape(e.message) +
+      "<faultcode>" + code + "</faultcode><faultstring>" + text +
       "</faultstring></soap:Fault></soap:Body></soap:Envelope>\n";
   return r;
 }
@@ -137,17 +144,16 @@ http::Response SessionGone() {
 }
 
 // "Jan Jansen", and "Jan Jansen (geboren 1950)" when two people offered share a name.
-void LabelPrincipals(std::vector<OfferedPrincipal>& offered,
-                     const std::vector<std::optional<Person>>& people) {
+std::vector<OfferedPrincipal> LabelPrincipals(const std::vector<LoginCandidate>& candidates) {
+  std::vector<OfferedPrincipal> offered;
   std::map<std::string, int> count;
-  for (size_t i = 0; i < offered.size(); ++i) {
-    offered[i].label = people[i] && !people[i]->full_name.empty() ? people[i]->full_name
-                                                                  : "Naam onbekend";
-    ++count[offered[i].label];
+  for (const LoginCandidate& c : candidates) {
+    offered.push_back({c.principal, c.name.empty() ? "Naam onbekend" : c.name});
+    ++count[offered.back().label];
   }
   for (size_t i = 0; i < offered.size(); ++i) {
     if (count[offered[i].label] < 2) continue;
-    int year = people[i] ? people[i]->birth.year : 0;
+    int year = candidates[i].birth_year;
     offered[i].label += year != 0 ? " (geboren " + std::to_string(year) + ")"
                                    : " (geboortejaar onbekend)";
   }
@@ -155,6 +161,7 @@ void LabelPrincipals(std::vector<OfferedPrincipal>& offered,
                    [](const OfferedPrincipal& a, const OfferedPrincipal& b) {
                      return a.label < b.label;
                    });
+  return offered;
 }
 
 class Flow {
@@ -171,17 +178,23 @@ class Flow {
   LoginFlowDeps& deps() { return d_; }
 
  private:
-  // Checks that the service is the provider's (else refused) and sends the browser to DigiD.
+  // Asks the service whether the login may start and at which DigiD level, and sends the
+  // browser to DigiD.
   http::Response Begin(LoginSession s);
   http::Response StartDigid(LoginSession s);
-  // The answers to the provider (the session is already gone from the store).
-  http::Response Succeed(const LoginSession& s, const std::optional<OfferedPrincipal>& legal);
+  // The answers to the provider (the session is already gone from the store). Complete lets
+  // the service re-check the choice and record the use around the protocol's answer.
+  http::Response Complete(const LoginSession& s, const std::optional<Bsn>& principal);
+  Result<http::Response> Succeed(const LoginSession& s, const std::optional<Bsn>& legal);
   http::Response Refuse(const LoginSession& s, Idp::Failure failure);
+  // A use case's refusal as the protocol's refusal; other errors as an error page.
+  http::Response Refused(const LoginSession& s, const Error& e);
   http::Response FromSamlReply(const Result<Idp::SamlReply>& reply);
   http::Response Choice(const LoginSession& s, std::string error, int status);
   std::string ReturnUrl(const LoginSession& s) const;
   Caller ProviderCaller(const LoginSession& s) const {
-    return Caller::ProviderItself(s.provider, Channel::kSaml);
+    return Caller::ProviderItself(
+        s.provider, s.protocol == LoginProtocol::kSaml ? Channel::kSaml : Channel::kOidc);
   }
 
   LoginFlowDeps d_;
@@ -196,9 +209,7 @@ http::Response Flow::Sso(const http::Request& req) {
   LoginSession s;
   s.protocol = LoginProtocol::kSaml;
   s.provider = info->provider;
-  s.service = info->service;
-  s.representation = FromSaml(info->representation);
-  s.min_loa = info->min_loa;
+  s.request = {info->service, FromSaml(info->representation), info->min_loa};
   s.saml = std::move(*info);
   return Begin(std::move(s));
 }
@@ -211,33 +222,27 @@ http::Response Flow::Authorize(const http::Request& req) {
   LoginSession s;
   s.protocol = LoginProtocol::kOidc;
   s.provider = ar.provider;
-  s.service = ar.service;
-  s.representation = FromOidc(ar.representation);
-  s.min_loa = ar.min_loa;
+  s.request = {ar.service, FromOidc(ar.representation), ar.min_loa};
   s.oidc = ar;
   return Begin(std::move(s));
 }
 
 http::Response Flow::Begin(LoginSession s) {
-  std::optional<Service> svc = d_.service.FindService(s.service);
-  if (!svc || svc->provider != s.provider) {
-    if (s.protocol == LoginProtocol::kOidc) {
+  Result<Loa> ask = d_.service.BeginLogin(ProviderCaller(s), s.request);
+  if (!ask) {
+    if (s.protocol == LoginProtocol::kOidc && ask.error().Is(kReasonLoginForeignService)) {
       return SeeOther(d_.oidc.ErrorRedirect(*s.oidc, "invalid_scope",
                                             "the service is not one of this organisation"));
     }
-    return Refuse(s, Idp::Failure::kRefused);
+    return Refused(s, ask.error());
   }
-  // With representation mandatory, a login below the service's minimum could never be
-  // offered anyone: ask DigiD for that level straight away.
-  if (s.representation == Representation::kMandatory && svc->min_loa > s.min_loa) {
-    s.min_loa = svc->min_loa;
-  }
+  s.digid_loa = *ask;
   return StartDigid(std::move(s));
 }
 
 http::Response Flow::StartDigid(LoginSession s) {
   s.relay_token = ToHex(RandomBytes(16));
-  auto start = d_.digid.StartLogin(s.min_loa, s.relay_token);
+  auto start = d_.digid.StartLogin(s.digid_loa, s.relay_token);
   if (!start) return ErrorResponse(start.error());
   s.digid_request_id = start->request_id;
   s.stage = LoginStage::kAtDigid;
@@ -267,7 +272,7 @@ http::Response Flow::Acs(const http::Request& req) {
   s.stage = LoginStage::kResolving;
   if (!sessions_.Update(id, LoginStage::kAtDigid, s)) return SessionGone();
 
-  auto who = d_.digid.FinishLogin(*artifact, s.digid_request_id, s.min_loa);
+  auto who = d_.digid.FinishLogin(*artifact, s.digid_request_id, s.digid_loa);
   if (!who) {
     sessions_.Erase(id);
     const Error& e = who.error();
@@ -282,35 +287,15 @@ http::Response Flow::Acs(const http::Request& req) {
   s.acting = who->bsn;
   s.loa = who->loa;
 
-  if (s.representation == Representation::kNone) {
+  Result<LoginOptions> options =
+      d_.service.LoginOptionsFor(ProviderCaller(s), s.request, *s.acting, s.loa);
+  if (!options || !options->choose) {
     sessions_.Erase(id);
-    return WithCookie(Succeed(s, std::nullopt), ClearedCookie());
-  }
-  auto entries = d_.service.ForWhom(ProviderCaller(s), Party::Person(*s.acting), s.service, s.loa);
-  std::vector<OfferedPrincipal> offered;
-  if (entries) {
-    for (ForWhomEntry& e : *entries) {
-      if (e.principal != *s.acting) offered.push_back({e.principal, e.mandate, ""});
-    }
-  }
-  if (offered.empty()) {
-    sessions_.Erase(id);
-    http::Response r = s.representation == Representation::kOptional
-                           ? Succeed(s, std::nullopt)
-                           : Refuse(s, Idp::Failure::kRefused);
+    http::Response r = options ? Complete(s, std::nullopt) : Refused(s, options.error());
     return WithCookie(std::move(r), ClearedCookie());
   }
-  std::vector<std::optional<Person>> people;
-  for (const OfferedPrincipal& p : offered) {
-    auto person = d_.registry.Find(p.bsn);
-    if (!person) {
-      sessions_.Erase(id);
-      return WithCookie(ErrorResponse(person.error()), ClearedCookie());
-    }
-    people.push_back(std::move(*person));
-  }
-  LabelPrincipals(offered, people);
-  s.offered = std::move(offered);
+  s.allow_myself = options->allow_myself;
+  s.offered = LabelPrincipals(options->candidates);
   s.csrf_token = ToHex(RandomBytes(32));
   s.stage = LoginStage::kChoosing;
   if (!sessions_.Update(id, LoginStage::kResolving, std::move(s))) return SessionGone();
@@ -325,11 +310,11 @@ std::string Flow::ReturnUrl(const LoginSession& s) const {
 http::Response Flow::Choice(const LoginSession& s, std::string error, int status) {
   ChoiceView v;
   std::optional<Provider> provider = d_.service.FindProvider(s.provider);
-  std::optional<Service> service = d_.service.FindService(s.service);
+  std::optional<Service> service = d_.service.FindService(s.request.service);
   v.organisation = provider ? provider->name : s.provider.str();
   v.service = service ? service->name_nl : "";
   v.csrf_token = s.csrf_token;
-  v.allow_myself = s.representation == Representation::kOptional;
+  v.allow_myself = s.allow_myself;
   for (size_t i = 0; i < s.offered.size(); ++i) {
     v.principals.push_back({std::to_string(i), s.offered[i].label});
   }
@@ -373,56 +358,44 @@ http::Response Flow::Choose(const http::Request& req) {
   const LoginSession& t = *taken;
   auto done = [](http::Response r) { return WithCookie(std::move(r), ClearedCookie()); };
   if (action == "annuleren") return done(Refuse(t, Idp::Failure::kCancelled));
-  if (choice == "mijzelf") {
-    if (t.representation != Representation::kOptional) {
-      return done(Refuse(t, Idp::Failure::kRefused));
-    }
-    return done(Succeed(t, std::nullopt));
-  }
+  if (choice == "mijzelf") return done(Complete(t, std::nullopt));
   size_t index = t.offered.size();
   if (choice.size() <= 4 && choice.find_first_not_of("0123456789") == std::string::npos) {
     index = static_cast<size_t>(std::stoul(choice));
   }
   if (index >= t.offered.size()) return done(Refuse(t, Idp::Failure::kRefused));
-  // Re-check now: the mandate may have ended while the page was open. ForWhom rather than
-  // Verify, because Verify records a use itself, before our answer exists.
-  OfferedPrincipal chosen = t.offered[index];
-  auto now_allowed =
-      d_.service.ForWhom(ProviderCaller(t), Party::Person(*t.acting), t.service, t.loa);
-  bool still = false;
-  if (now_allowed) {
-    for (const ForWhomEntry& e : *now_allowed) {
-      if (e.principal == chosen.bsn) {
-        still = true;
-        chosen.mandate = e.mandate;
-      }
-    }
-  }
-  if (!still) return done(Refuse(t, Idp::Failure::kRefused));
-  return done(Succeed(t, chosen));
+  return done(Complete(t, t.offered[index].bsn));
 }
 
-http::Response Flow::Succeed(const LoginSession& s, const std::optional<OfferedPrincipal>& legal) {
-  std::optional<Bsn> legal_bsn;
-  if (legal) legal_bsn = legal->bsn;
-  Timestamp now = d_.clock.Now();
-  http::Response r;
+http::Response Flow::Complete(const LoginSession& s, const std::optional<Bsn>& principal) {
+  http::Response answer;
+  auto done = d_.service.CompleteLogin(ProviderCaller(s), s.request, *s.acting, s.loa, principal,
+                                       [&]() -> Result<void> {
+                                         Result<http::Response> r = Succeed(s, principal);
+                                         if (!r) return Fail(r.error());
+                                         answer = std::move(*r);
+                                         return {};
+                                       });
+  if (!done) return Refused(s, done.error());
+  return answer;
+}
+
+Result<http::Response> Flow::Succeed(const LoginSession& s, const std::optional<Bsn>& legal) {
   if (s.protocol == LoginProtocol::kSaml) {
-    auto reply = d_.combi.Succeed(*s.saml, *s.acting, legal_bsn, s.loa, now);
-    if (!reply) return ErrorResponse(reply.error());
-    r = FromSamlReply(reply);
-  } else {
-    try {
-      r = SeeOther(d_.oidc.IssueCode(*s.oidc, *s.acting, legal_bsn, s.loa));
-    } catch (const std::invalid_argument&) {
-      return ErrorResponse(Error::Internal("the login could not be answered"));
-    }
+    auto reply = d_.combi.Succeed(*s.saml, *s.acting, legal, s.loa, d_.clock.Now());
+    if (!reply) return Fail(reply.error());
+    return FromSamlReply(reply);
   }
-  if (legal) {
-    d_.service.RecordUse(MandateUse{legal->mandate, s.provider, s.service,
-                                    s.protocol == LoginProtocol::kSaml ? "saml" : "oidc", now});
+  try {
+    return SeeOther(d_.oidc.IssueCode(*s.oidc, *s.acting, legal, s.loa));
+  } catch (const std::invalid_argument&) {
+    return Fail(Error::Internal("the login could not be answered"));
   }
-  return r;
+}
+
+http::Response Flow::Refused(const LoginSession& s, const Error& e) {
+  if (e.code == ErrorCode::kForbidden) return Refuse(s, Idp::Failure::kRefused);
+  return ErrorResponse(e);
 }
 
 http::Response Flow::Refuse(const LoginSession& s, Idp::Failure failure) {

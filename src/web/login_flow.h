@@ -2,9 +2,10 @@
 // us to log someone in (SAML Combi-Connect or OpenID Connect), the person logs in with
 // DigiD, picks "myself" or someone they may act for, and the provider gets the answer.
 // This file only glues the pieces: CombiConnectIdp / OidcProvider (the protocols), DigidSp
-// (DigiD), MandateService (whom someone may act for), PersonRegistry (names).
+// (DigiD), and MandateService's login use cases, which decide everything else (which service
+// and DigiD level, whom someone may act for, the re-check of the choice, the use recorded).
 //
-//   RegisterLoginRoutes(web, api, {service, registry, digid, combi, oidc, clock});
+//   RegisterLoginRoutes(web, api, {service, digid, combi, oidc, clock});
 //
 // Routes on `web` (HTTPS, no client certificate):
 //   GET  /saml/idp/metadata                    Combi-Connect IdP metadata
@@ -47,7 +48,6 @@
 #include "common/clock.h"
 #include "http/server.h"
 #include "oidc/oidc_provider.h"
-#include "registry/person_registry.h"
 #include "saml/combi_connect.h"
 #include "saml/digid_sp.h"
 #include "service/mandate_service.h"
@@ -56,7 +56,6 @@ namespace volmacht::web {
 
 struct LoginFlowDeps {
   MandateService& service;
-  PersonRegistry& registry;
   saml::DigidSp& digid;
   saml::CombiConnectIdp& combi;
   oidc::OidcProvider& oidc;

@@ -337,7 +337,7 @@ class LoginFlowTest : public ::testing::Test {
     ac.tls_config.client_ca_file = d + "/certs/ca.pem";
     api_ = new http::HttpServer(ac);
     RegisterLoginRoutes(*web_, *api_,
-                        {*service_, *registry_, *digid_, *combi_, *oidc_, *clock_});
+                        {*service_, *digid_, *combi_, *oidc_, *clock_});
     web_->Start();
     api_->Start();
 
@@ -616,6 +616,24 @@ TEST_F(LoginFlowTest, OptionalWithNobodyToActForIsMyselfAtOnce) {
   EXPECT_EQ(got.status, kSuccess);
   EXPECT_EQ(got.acting, kLoner);
   EXPECT_EQ(got.legal, kLoner);
+}
+
+// The provider was switched off while the person was at DigiD: whom they may act for cannot
+// be asked, so the login is refused; it is not answered as if for the person themselves.
+TEST_F(LoginFlowTest, AProviderSwitchedOffDuringTheLoginIsRefusedNotMyself) {
+  Browser b = NewBrowser();
+  Browser::Page login_page = b.Go(AuthnRequestUrl(Scoping::kOptional, Loa::kMidden));
+  Provider p = *service_->FindProvider(O(kProviderOin));
+  p.active = false;
+  ASSERT_TRUE(service_->PutProvider(Caller::Admin(), p));
+  Browser::Page back = DigidLogin(b, login_page, kAgent, 20);
+  p.active = true;
+  ASSERT_TRUE(service_->PutProvider(Caller::Admin(), p));
+  ASSERT_EQ(back.status, 303) << back.body;
+  Outcome got = Resolve(back.location);
+  EXPECT_EQ(got.status, kResponder);
+  EXPECT_EQ(got.status_detail, "urn:oasis:names:tc:SAML:2.0:status:RequestDenied");
+  EXPECT_TRUE(got.acting.empty());
 }
 
 TEST_F(LoginFlowTest, WithoutRepresentationNoChoicePage) {

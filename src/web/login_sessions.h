@@ -35,11 +35,11 @@
 #include "domain/identifiers.h"
 #include "oidc/oidc_provider.h"
 #include "saml/combi_connect.h"
+#include "service/mandate_service.h"
 
 namespace volmacht::web {
 
 enum class LoginProtocol { kSaml, kOidc };
-enum class Representation { kNone, kOptional, kMandatory };
 
 enum class LoginStage {
   kAtDigid,    // sent to DigiD, waiting for the browser to come back at the ACS
@@ -50,7 +50,6 @@ enum class LoginStage {
 // One person the user may act for, as offered on the choice page.
 struct OfferedPrincipal {
   Bsn bsn;
-  Uuid mandate;
   std::string label;  // what the page shows: the name, and the birth year when names clash
 };
 
@@ -59,15 +58,15 @@ struct LoginSession {
   std::optional<saml::CombiConnectIdp::AuthnRequestInfo> saml;  // protocol kSaml
   std::optional<oidc::AuthorizeRequest> oidc;                   // protocol kOidc
   Oin provider;
-  Uuid service;
-  Representation representation = Representation::kNone;
-  Loa min_loa = Loa::kBasis;     // what DigiD is asked for
+  LoginRequest request;          // the service, representation and minimum LoA asked for
+  Loa digid_loa = Loa::kBasis;   // what DigiD is asked for (MandateService::BeginLogin)
   std::string relay_token;       // RelayState towards DigiD (random; not the session id)
   std::string digid_request_id;  // the AuthnRequest ID sent to DigiD
   std::string csrf_token;        // for the choice form
   std::optional<Bsn> acting;     // set once DigiD said who logged in
   Loa loa = Loa::kBasis;         // the LoA DigiD reported
   std::vector<OfferedPrincipal> offered;
+  bool allow_myself = false;     // the choice page offers "myself"
   LoginStage stage = LoginStage::kAtDigid;
   Timestamp created;  // set by Create
 };
