@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
       m.lapse_on = end;
       m.created = m.changed = now;
       m.version = 1;
-      batch.events.push_back({m.id.str(), {"ACTIVATED", "system", Channel::kSystem, "{}"}});
+      batch.events.push_back({m.id.str(), {EventKind::kActivated, "system", Channel::kSystem, "{}"}});
       batch.mandates.push_back({std::move(m), 0});
     }
     if (auto r = (*store)->Commit(std::move(batch)); !r) {

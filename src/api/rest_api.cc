@@ -82,23 +82,26 @@ std::string_view EndReasonText(EndReason r) {
   return "";
 }
 
-std::string_view EventText(std::string_view type) {
-  static constexpr std::pair<std::string_view, std::string_view> kEvents[] = {
-      {"REQUESTED", "AANGEVRAAGD"},
-      {"ACTIVATED", "GEACTIVEERD"},
-      {"APPROVED", "GOEDGEKEURD"},
-      {"REJECTED", "AFGEWEZEN"},
-      {"WITHDRAWN", "GEANNULEERD"},
-      {"REVOKED", "INGETROKKEN"},
-      {"RESTRICTED", "BEPERKT"},
-      {"LAPSED", "VERVALLEN"},
-      {"EXPIRED", "VERLOPEN"},
-      {"CODE_FAILED", "ACTIVERINGSCODE_ONJUIST"},
-      {"CODE_LOCKED", "ACTIVERINGSCODE_GEBLOKKEERD"}};
-  for (const auto& [from, to] : kEvents) {
-    if (from == type) return to;
+std::string_view EventText(EventKind kind) {
+  switch (kind) {
+    case EventKind::kRequested: return "AANGEVRAAGD";
+    case EventKind::kActivated: return "GEACTIVEERD";
+    case EventKind::kApproved: return "GOEDGEKEURD";
+    case EventKind::kRejected: return "AFGEWEZEN";
+    case EventKind::kWithdrawn: return "GEANNULEERD";
+    case EventKind::kRevoked: return "INGETROKKEN";
+    case EventKind::kRestricted: return "BEPERKT";
+    case EventKind::kLapsed: return "VERVALLEN";
+    case EventKind::kExpired: return "VERLOPEN";
+    case EventKind::kCodeFailed: return "ACTIVERINGSCODE_ONJUIST";
+    case EventKind::kCodeLocked: return "ACTIVERINGSCODE_GEBLOKKEERD";
+    case EventKind::kLetterNoAddress:
+    case EventKind::kProviderSaved:
+    case EventKind::kServiceSaved:
+    case EventKind::kServiceSetSaved:
+      break;
   }
-  return type;
+  return EventKindName(kind);
 }
 
 // The service names fields in its own (domain) words; the client knows the API's. The
@@ -198,18 +201,16 @@ Response WriteResponse(const WriteResult& w, bool created) {
   return r;
 }
 
-// "Who did it" for a history entry, without handing out the actor's identifiers.
-std::string_view ActorRole(std::string_view actor, const Mandate& m) {
-  if (actor.starts_with("clerk:")) return "BALIEMEDEWERKER";
-  if (actor == "system") return "SYSTEEM";
-  if (actor == "admin") return "BEHEERDER";
-  if (auto pos = actor.rfind("bsn:"); pos != std::string_view::npos) {
-    std::string_view bsn = actor.substr(pos + 4);
-    if (bsn == m.principal.str()) return "VERTEGENWOORDIGDE";
-    if (m.agent && m.agent->IsPerson() && bsn == m.agent->id) return "GEMACHTIGDE";
-    return "ONBEKEND";
+std::string_view RoleText(ActorRole role) {
+  switch (role) {
+    case ActorRole::kPrincipal: return "VERTEGENWOORDIGDE";
+    case ActorRole::kAgent: return "GEMACHTIGDE";
+    case ActorRole::kProvider: return "DIENSTAANBIEDER";
+    case ActorRole::kClerk: return "BALIEMEDEWERKER";
+    case ActorRole::kAdmin: return "BEHEERDER";
+    case ActorRole::kSystem: return "SYSTEEM";
+    case ActorRole::kUnknown: break;
   }
-  if (actor.starts_with("oin:")) return "DIENSTAANBIEDER";
   return "ONBEKEND";
 }
 
@@ -431,18 +432,15 @@ class Api {
     auto body = ParseCitizenBody(req.body);
     if (!body) return ErrorResponse(body.error());
     Caller caller = ForCitizen(c.provider, body->citizen);
-    // Details first: it authorises and gives the parties that the roles are told against.
-    auto v = service_.Details(caller, *id);
-    if (!v) return ServiceError(v.error());
     auto events = service_.History(caller, *id);
     if (!events) return ServiceError(events.error());
     Json a = Json::array();
-    for (const EventRecord& e : *events) {
+    for (const HistoryEntry& e : *events) {
       a.push_back({{"volgnummer", e.seq},
                    {"tijdstip", FormatTimestamp(e.at)},
-                   {"soort", EventText(e.type)},
-                   {"door", ActorRole(e.actor, v->mandate)},
-                   {"kanaal", e.channel}});
+                   {"soort", EventText(e.kind)},
+                   {"door", RoleText(e.by)},
+                   {"kanaal", ChannelName(e.channel)}});
     }
     return JsonResponse(200, Json{{"gebeurtenissen", std::move(a)}});
   }

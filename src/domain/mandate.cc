@@ -62,6 +62,23 @@ constexpr std::array<std::pair<Channel, std::string_view>, 8> kChannels{{
     {Channel::kSystem, "SYSTEM"},
     {Channel::kAdmin, "ADMIN"},
 }};
+constexpr std::array<std::pair<EventKind, std::string_view>, 15> kEventKinds{{
+    {EventKind::kRequested, "REQUESTED"},
+    {EventKind::kActivated, "ACTIVATED"},
+    {EventKind::kApproved, "APPROVED"},
+    {EventKind::kRejected, "REJECTED"},
+    {EventKind::kWithdrawn, "WITHDRAWN"},
+    {EventKind::kRevoked, "REVOKED"},
+    {EventKind::kRestricted, "RESTRICTED"},
+    {EventKind::kLapsed, "LAPSED"},
+    {EventKind::kExpired, "EXPIRED"},
+    {EventKind::kCodeFailed, "CODE_FAILED"},
+    {EventKind::kCodeLocked, "CODE_LOCKED"},
+    {EventKind::kLetterNoAddress, "LETTER_NO_ADDRESS"},
+    {EventKind::kProviderSaved, "PROVIDER_SAVED"},
+    {EventKind::kServiceSaved, "SERVICE_SAVED"},
+    {EventKind::kServiceSetSaved, "SERVICE_SET_SAVED"},
+}};
 constexpr std::array<std::pair<EndReason, std::string_view>, 5> kEndReasons{{
     {EndReason::kNone, "NONE"},
     {EndReason::kByPrincipal, "BY_PRINCIPAL"},
@@ -116,9 +133,9 @@ json ServicesJson(const std::vector<Uuid>& services) {
   return a;
 }
 
-Transition Next(const Mandate& m, MandateState state, Timestamp now, std::string type,
+Transition Next(const Mandate& m, MandateState state, Timestamp now, EventKind kind,
                 const std::string& actor, Channel ch, const json& detail) {
-  Transition t{m, DomainEvent{std::move(type), actor, ch, detail.dump()}};
+  Transition t{m, DomainEvent{kind, actor, ch, detail.dump()}};
   t.mandate.state = state;
   t.mandate.changed = now;
   t.mandate.version = m.version + 1;
@@ -299,6 +316,7 @@ std::string_view KindName(MandateKind k) { return NameOf(kKinds, k); }
 std::string_view StateName(MandateState s) { return NameOf(kStates, s); }
 std::string_view InitiatorName(Initiator i) { return NameOf(kInitiators, i); }
 std::string_view ChannelName(Channel c) { return NameOf(kChannels, c); }
+std::string_view EventKindName(EventKind k) { return NameOf(kEventKinds, k); }
 std::string_view EndReasonName(EndReason r) { return NameOf(kEndReasons, r); }
 Result<MandateKind> ParseKind(std::string_view s) {
   return ParseName(kKinds, s, "kind", "soort machtiging");
@@ -311,6 +329,9 @@ Result<Initiator> ParseInitiator(std::string_view s) {
 }
 Result<Channel> ParseChannel(std::string_view s) {
   return ParseName(kChannels, s, "channel", "kanaal");
+}
+Result<EventKind> ParseEventKind(std::string_view s) {
+  return ParseName(kEventKinds, s, "event", "gebeurtenis");
 }
 Result<EndReason> ParseEndReason(std::string_view s) {
   return ParseName(kEndReasons, s, "reason", "reden");
@@ -443,18 +464,18 @@ Result<Transition> CreateMandate(const NewMandate& req, const CreationFacts& f, 
                  {"start", FormatIsoDate(req.start)},
                  {"end", FormatIsoDate(req.end)}};
   if (req.agent) detail["agent_kind"] = req.agent->KindName();
-  std::string type;
+  EventKind kind;
   if (req.kind == MandateKind::kVoluntary) {
     m.state = MandateState::kRequested;
     m.lapse_on = AddDays(f.today, validity_days);
     detail["lapse_on"] = FormatIsoDate(m.lapse_on);
-    type = "REQUESTED";
+    kind = EventKind::kRequested;
   } else {
     m.state = MandateState::kActive;
     m.lapse_on = f.today;  // never consulted outside REQUESTED
-    type = "ACTIVATED";
+    kind = EventKind::kActivated;
   }
-  return Transition{std::move(m), DomainEvent{std::move(type), actor, channel, detail.dump()}};
+  return Transition{std::move(m), DomainEvent{kind, actor, channel, detail.dump()}};
 }
 
 // ----- Transitions -----
@@ -497,7 +518,7 @@ Result<Transition> Activate(const Mandate& m, const Party& agent, Date today, Ti
   }
   json detail = ActiveDetail(m);
   detail["agent_kind"] = agent.KindName();
-  Transition t = Next(m, MandateState::kActive, now, "ACTIVATED", actor, ch, detail);
+  Transition t = Next(m, MandateState::kActive, now, EventKind::kActivated, actor, ch, detail);
   t.mandate.agent = agent;
   return t;
 }
@@ -508,19 +529,19 @@ Result<Transition> Approve(const Mandate& m, Date today, Timestamp now, const st
   if (!m.agent) {
     return Fail(Error::Conflict("Deze machtiging heeft nog geen gemachtigde; die activeert zelf"));
   }
-  return Next(m, MandateState::kActive, now, "APPROVED", actor, ch, ActiveDetail(m));
+  return Next(m, MandateState::kActive, now, EventKind::kApproved, actor, ch, ActiveDetail(m));
 }
 
 Result<Transition> Reject(const Mandate& m, Date today, Timestamp now, const std::string& actor,
                           Channel ch) {
   if (EffectiveState(m, today) != MandateState::kRequested) return WrongState(m, today);
-  return Next(m, MandateState::kRejected, now, "REJECTED", actor, ch, json::object());
+  return Next(m, MandateState::kRejected, now, EventKind::kRejected, actor, ch, json::object());
 }
 
 Result<Transition> Withdraw(const Mandate& m, Date today, Timestamp now, const std::string& actor,
                             Channel ch) {
   if (EffectiveState(m, today) != MandateState::kRequested) return WrongState(m, today);
-  return Next(m, MandateState::kWithdrawn, now, "WITHDRAWN", actor, ch, json::object());
+  return Next(m, MandateState::kWithdrawn, now, EventKind::kWithdrawn, actor, ch, json::object());
 }
 
 Result<Transition> Revoke(const Mandate& m, EndReason why, Date today, Timestamp now,
@@ -533,7 +554,7 @@ Result<Transition> Revoke(const Mandate& m, EndReason why, Date today, Timestamp
     return Rule("reason", "intrekken.aanbieder",
                 "Een dienstaanbieder kan een vrijwillige machtiging niet intrekken");
   }
-  Transition t = Next(m, MandateState::kRevoked, now, "REVOKED", actor, ch,
+  Transition t = Next(m, MandateState::kRevoked, now, EventKind::kRevoked, actor, ch,
                       json{{"reason", EndReasonName(why)}});
   t.mandate.end_reason = why;
   return t;
@@ -569,7 +590,7 @@ Result<Transition> Restrict(const Mandate& m, std::vector<Uuid> services, Date e
   json detail = {{"services", ServicesJson(services)},
                  {"end", FormatIsoDate(end)},
                  {"previous_end", FormatIsoDate(m.end)}};
-  Transition t = Next(m, MandateState::kActive, now, "RESTRICTED", actor, ch, detail);
+  Transition t = Next(m, MandateState::kActive, now, EventKind::kRestricted, actor, ch, detail);
   t.mandate.services = std::move(services);
   t.mandate.end = end;
   return t;
@@ -579,10 +600,10 @@ std::optional<Transition> ApplyTime(const Mandate& m, Date today, Timestamp now)
   MandateState effective = EffectiveState(m, today);
   if (effective == m.state) return std::nullopt;
   if (effective == MandateState::kLapsed) {
-    return Next(m, effective, now, "LAPSED", "system", Channel::kSystem,
+    return Next(m, effective, now, EventKind::kLapsed, "system", Channel::kSystem,
                 json{{"lapse_on", FormatIsoDate(m.lapse_on)}});
   }
-  return Next(m, effective, now, "EXPIRED", "system", Channel::kSystem,
+  return Next(m, effective, now, EventKind::kExpired, "system", Channel::kSystem,
               json{{"end", FormatIsoDate(m.end)}});
 }
 
@@ -600,7 +621,7 @@ std::optional<Transition> ApplyDeath(const Mandate& m, bool principal_deceased,
   json who = json::array();
   if (principal_deceased) who.push_back("principal");
   if (agent_deceased) who.push_back("agent");
-  Transition t = Next(m, MandateState::kRevoked, now, "REVOKED", "system", Channel::kSystem,
+  Transition t = Next(m, MandateState::kRevoked, now, EventKind::kRevoked, "system", Channel::kSystem,
                       json{{"reason", EndReasonName(EndReason::kDeceased)}, {"deceased", who}});
   t.mandate.end_reason = EndReason::kDeceased;
   return t;

@@ -24,14 +24,24 @@ enum class MandateState { kRequested, kActive, kLapsed, kWithdrawn, kRejected, k
 enum class Initiator { kPrincipal, kAgent, kProvider };  // who started it (flow A, B, counter)
 enum class Channel { kApi, kWeb, kSoap, kCounter, kSaml, kOidc, kSystem, kAdmin };
 
+// What happened, as the event log records it. The names are part of the hash-chained log:
+// never rename one.
+enum class EventKind {
+  kRequested, kActivated, kApproved, kRejected, kWithdrawn, kRevoked, kRestricted, kLapsed,
+  kExpired, kCodeFailed, kCodeLocked, kLetterNoAddress,
+  kProviderSaved, kServiceSaved, kServiceSetSaved,  // catalogue events (no mandate)
+};
+
 std::string_view KindName(MandateKind k);    // "VOLUNTARY", "DIRECT", "SURVIVOR"
 std::string_view StateName(MandateState s);  // "REQUESTED", "ACTIVE", ...
 std::string_view InitiatorName(Initiator i);
 std::string_view ChannelName(Channel c);
+std::string_view EventKindName(EventKind k);  // "REQUESTED", "CODE_FAILED", ...
 [[nodiscard]] Result<MandateKind> ParseKind(std::string_view s);
 [[nodiscard]] Result<MandateState> ParseState(std::string_view s);
 [[nodiscard]] Result<Initiator> ParseInitiator(std::string_view s);
 [[nodiscard]] Result<Channel> ParseChannel(std::string_view s);
+[[nodiscard]] Result<EventKind> ParseEventKind(std::string_view s);
 bool IsTerminal(MandateState s);
 
 // Why a mandate ended early (REVOKED) or why it was refused.
@@ -74,8 +84,7 @@ bool InForce(const Mandate& m, Date today);
 
 // What happened: returned by each transition, persisted as an event by the store.
 struct DomainEvent {
-  std::string type;     // "REQUESTED","ACTIVATED","APPROVED","REJECTED","WITHDRAWN","REVOKED",
-                        // "RESTRICTED","LAPSED","EXPIRED","CODE_FAILED","CODE_LOCKED"
+  EventKind kind = EventKind::kRequested;
   std::string actor;    // who did it: "bsn:<bsn>", "oin:<oin>", "system", "clerk:<id>"
   Channel channel = Channel::kSystem;
   std::string detail_json = "{}";  // small JSON object with the transition's details

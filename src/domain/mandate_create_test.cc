@@ -151,7 +151,7 @@ TEST_F(CreateTest, VoluntaryIsRequested) {
   EXPECT_EQ(m.created, NoonOf(today_));
   EXPECT_EQ(m.changed, NoonOf(today_));
   EXPECT_EQ(m.version, 1);
-  EXPECT_EQ(r->event.type, "REQUESTED");
+  EXPECT_EQ(EventKindName(r->event.kind), "REQUESTED");
   EXPECT_EQ(r->event.actor, "bsn:" + principal_.str());
   EXPECT_EQ(r->event.channel, Channel::kWeb);
   auto detail = nlohmann::json::parse(r->event.detail_json);
@@ -507,7 +507,7 @@ TEST_F(CreateTest, DirectAtCounterIsActive) {
   ASSERT_TRUE(m.evidence.has_value());
   EXPECT_EQ(m.evidence->clerk, "clerk-7");
   EXPECT_EQ(m.version, 1);
-  EXPECT_EQ(r->event.type, "ACTIVATED");
+  EXPECT_EQ(EventKindName(r->event.kind), "ACTIVATED");
   EXPECT_EQ(r->event.channel, Channel::kCounter);
   EXPECT_EQ(nlohmann::json::parse(r->event.detail_json)["kind"], "DIRECT");
   EXPECT_TRUE(InForce(m, today_));
@@ -586,7 +586,7 @@ TEST_F(CreateTest, SurvivorToPersonIsActive) {
   EXPECT_EQ(r->mandate.state, MandateState::kActive);
   EXPECT_EQ(r->mandate.agent, Party::Person(agent_));
   EXPECT_EQ(r->mandate.provider, provider_);
-  EXPECT_EQ(r->event.type, "ACTIVATED");
+  EXPECT_EQ(EventKindName(r->event.kind), "ACTIVATED");
 }
 
 TEST_F(CreateTest, SurvivorToOrganisation) {

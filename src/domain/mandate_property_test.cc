@@ -241,7 +241,7 @@ class Sequence {
   }
 
   std::string CheckEvent(const DomainEvent& e) {
-    if (e.type.empty()) return "event without type";
+    if (EventKindName(e.kind).empty()) return "event without type";
     auto j = nlohmann::json::parse(e.detail_json, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object()) return "detail_json is not a JSON object";
     if (e.detail_json.find(w_.principal.str()) != std::string::npos ||

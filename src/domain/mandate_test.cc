@@ -121,7 +121,7 @@ TEST(StateMachine, EveryTransitionFromEveryState) {
         EXPECT_EQ(r->mandate.changed, kNow) << op.name;
         EXPECT_EQ(r->mandate.created, m.created) << op.name;
         EXPECT_EQ(r->event.actor, "bsn:x");
-        EXPECT_FALSE(r->event.type.empty());
+        EXPECT_FALSE(EventKindName(r->event.kind).empty());
         EXPECT_TRUE(nlohmann::json::parse(r->event.detail_json).is_object());
       } else {
         ASSERT_FALSE(r.has_value()) << op.name << " from " << StateName(s);
@@ -140,7 +140,7 @@ TEST(StateMachine, EventTypes) {
     auto r = ops[i].run(InState(ops[i].from), kToday);
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(ops[i].name, std::string(want[i].first));
-    EXPECT_EQ(r->event.type, want[i].second);
+    EXPECT_EQ(EventKindName(r->event.kind), want[i].second);
   }
 }
 
@@ -372,7 +372,7 @@ TEST(ApplyTime, LapsesARequest) {
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->mandate.state, MandateState::kLapsed);
   EXPECT_EQ(t->mandate.version, m.version + 1);
-  EXPECT_EQ(t->event.type, "LAPSED");
+  EXPECT_EQ(EventKindName(t->event.kind), "LAPSED");
   EXPECT_EQ(t->event.actor, "system");
   EXPECT_EQ(t->event.channel, Channel::kSystem);
   EXPECT_FALSE(ApplyTime(t->mandate, AddDays(m.lapse_on, 5), kNow).has_value());
@@ -384,7 +384,7 @@ TEST(ApplyTime, ExpiresAnActiveMandate) {
   auto t = ApplyTime(m, AddDays(m.end, 1), kNow);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->mandate.state, MandateState::kExpired);
-  EXPECT_EQ(t->event.type, "EXPIRED");
+  EXPECT_EQ(EventKindName(t->event.kind), "EXPIRED");
   EXPECT_EQ(t->mandate.end, m.end);
   EXPECT_FALSE(ApplyTime(t->mandate, AddDays(m.end, 2), kNow).has_value());
 }
@@ -405,7 +405,7 @@ TEST(ApplyDeath, RevokesOnDeathOfEitherParty) {
       ASSERT_TRUE(t.has_value());
       EXPECT_EQ(t->mandate.state, MandateState::kRevoked);
       EXPECT_EQ(t->mandate.end_reason, EndReason::kDeceased);
-      EXPECT_EQ(t->event.type, "REVOKED");
+      EXPECT_EQ(EventKindName(t->event.kind), "REVOKED");
       EXPECT_EQ(t->event.actor, "system");
       EXPECT_EQ(nlohmann::json::parse(t->event.detail_json)["reason"], "DECEASED");
     }

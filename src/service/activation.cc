@@ -100,10 +100,10 @@ Result<MandateService::Impl::CodeMatch> MandateService::Impl::MatchCode(
         failed.codes.push_back(updated);
         json detail = {{"failed_attempts", updated.failed_attempts}};
         failed.events.push_back(
-            {m.id.str(), DomainEvent{"CODE_FAILED", c.Actor(), c.channel, detail.dump()}});
+            {m.id.str(), DomainEvent{EventKind::kCodeFailed, c.Actor(), c.channel, detail.dump()}});
         if (updated.locked()) {
           failed.events.push_back(
-              {m.id.str(), DomainEvent{"CODE_LOCKED", c.Actor(), c.channel, "{}"}});
+              {m.id.str(), DomainEvent{EventKind::kCodeLocked, c.Actor(), c.channel, "{}"}});
           any_locked = true;
         } else {
           any_unlocked = true;

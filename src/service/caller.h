@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "domain/identifiers.h"
 #include "domain/mandate.h"
@@ -41,5 +42,12 @@ struct Caller {
   // Actor text for the event log: "bsn:<bsn>", "oin:<oin>/bsn:<bsn>", "clerk:<oin>/<id>", ...
   std::string Actor() const;
 };
+
+// Who did something to a mandate, told without their identifiers: what a history shows.
+enum class ActorRole { kPrincipal, kAgent, kProvider, kClerk, kAdmin, kSystem, kUnknown };
+
+// The role of an event's actor text (Caller::Actor) towards mandate `m`. A citizen acting
+// through a provider counts as the citizen; a person who is neither party is kUnknown.
+ActorRole RoleOfActor(std::string_view actor, const Mandate& m);
 
 }  // namespace volmacht

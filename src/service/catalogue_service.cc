@@ -75,8 +75,8 @@ Result<void> CheckLoginRegistrations(const Provider& p) {
   return {};
 }
 
-NewEvent CatalogueEvent(std::string type, const json& detail) {
-  return {"", DomainEvent{std::move(type), "admin", Channel::kAdmin, detail.dump()}};
+NewEvent CatalogueEvent(EventKind kind, const json& detail) {
+  return {"", DomainEvent{kind, "admin", Channel::kAdmin, detail.dump()}};
 }
 
 }  // namespace
@@ -91,7 +91,7 @@ Result<uint64_t> MandateService::PutProvider(const Caller& c, const Provider& p)
   if (auto r = CheckLoginRegistrations(p); !r) return Fail(r.error());
   WriteBatch b;
   b.providers.push_back(p);
-  b.events.push_back(CatalogueEvent("PROVIDER_SAVED", {{"oin", p.oin.str()}}));
+  b.events.push_back(CatalogueEvent(EventKind::kProviderSaved, {{"oin", p.oin.str()}}));
   Result<CommitResult> r = impl_->store.Commit(std::move(b));
   if (!r) return Fail(r.error());
   return r->seq;
@@ -130,7 +130,7 @@ Result<uint64_t> MandateService::PutService(const Caller& c, const Service& s) {
   WriteBatch b;
   b.services.push_back(s);
   b.events.push_back(
-      CatalogueEvent("SERVICE_SAVED", {{"service", s.id.str()}, {"provider", s.provider.str()}}));
+      CatalogueEvent(EventKind::kServiceSaved, {{"service", s.id.str()}, {"provider", s.provider.str()}}));
   Result<CommitResult> r = impl_->store.Commit(std::move(b));
   if (!r) return Fail(r.error());
   return r->seq;
@@ -159,7 +159,7 @@ Result<uint64_t> MandateService::PutServiceSet(const Caller& c, const ServiceSet
   }
   WriteBatch b;
   b.service_sets.push_back(clean);
-  b.events.push_back(CatalogueEvent("SERVICE_SET_SAVED", {{"service_set", s.id.str()}}));
+  b.events.push_back(CatalogueEvent(EventKind::kServiceSetSaved, {{"service_set", s.id.str()}}));
   Result<CommitResult> r = impl_->store.Commit(std::move(b));
   if (!r) return Fail(r.error());
   return r->seq;

@@ -142,7 +142,7 @@ Result<WriteResult> MandateService::Ask(const Caller& c, const AskRequest& r) {
     b.events.push_back({m.id.str(), t->event});
     // Without any known address the letter is still made, and the gap is logged as an event.
     if (AddressLinesOf(*principal).empty()) {
-      b.events.push_back({m.id.str(), DomainEvent{"LETTER_NO_ADDRESS", "system", Channel::kSystem,
+      b.events.push_back({m.id.str(), DomainEvent{EventKind::kLetterNoAddress, "system", Channel::kSystem,
                                                   R"({"kind":"ACTIVATION_CODE"})"}});
     }
     b.letters.push_back(std::move(*letter));

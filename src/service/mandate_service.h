@@ -125,6 +125,14 @@ struct VerifyAnswer {
   std::optional<Uuid> mandate;  // set only when allowed
 };
 
+struct HistoryEntry {          // one event of a mandate, as its reader may see it
+  uint64_t seq = 0;
+  Timestamp at;
+  EventKind kind = EventKind::kRequested;
+  ActorRole by = ActorRole::kUnknown;
+  Channel channel = Channel::kSystem;
+};
+
 struct ForWhomEntry {
   Bsn principal;
   Uuid mandate;
@@ -203,7 +211,8 @@ class MandateService {
   [[nodiscard]] Result<std::vector<MandateView>> ListGiven(const Caller& c);     // as principal
   [[nodiscard]] Result<std::vector<MandateView>> ListReceived(const Caller& c);  // as agent
   [[nodiscard]] Result<MandateView> Details(const Caller& c, const Uuid& id);
-  [[nodiscard]] Result<std::vector<EventRecord>> History(const Caller& c, const Uuid& id);
+  // Every event of the mandate, oldest first, with who did it as a role (never an identifier).
+  [[nodiscard]] Result<std::vector<HistoryEntry>> History(const Caller& c, const Uuid& id);
   // Mandates of `principal` (the deceased, for SURVIVOR) that the caller may see: for a clerk
   // or a provider its own DIRECT/SURVIVOR mandates (counter module: list, then revoke); for a
   // citizen only when it is their own BSN (same as ListGiven). Added for the counter module.

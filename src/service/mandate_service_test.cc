@@ -86,13 +86,18 @@ TEST_F(ServiceTest, FlowAEndToEnd) {
 
   auto history = svc_->History(alice_, id);
   ASSERT_TRUE(history);
-  std::vector<std::string> types;
-  for (const EventRecord& e : *history) types.push_back(e.type);
-  EXPECT_EQ(types, (std::vector<std::string>{"REQUESTED", "ACTIVATED", "REVOKED"}));
+  std::vector<EventKind> kinds;
+  for (const HistoryEntry& e : *history) kinds.push_back(e.kind);
+  EXPECT_EQ(kinds, (std::vector<EventKind>{EventKind::kRequested, EventKind::kActivated,
+                                           EventKind::kRevoked}));
   EXPECT_TRUE(std::is_sorted(history->begin(), history->end(),
-                             [](const EventRecord& x, const EventRecord& y) { return x.seq < y.seq; }));
-  EXPECT_EQ((*history)[0].actor, "bsn:" + kAlice.str());
-  EXPECT_EQ((*history)[1].actor, "bsn:" + kBob.str());
+                             [](const HistoryEntry& x, const HistoryEntry& y) { return x.seq < y.seq; }));
+  // Who did it, as a role towards this mandate: the principal granted and revoked, the agent
+  // activated; both on the web.
+  EXPECT_EQ((*history)[0].by, ActorRole::kPrincipal);
+  EXPECT_EQ((*history)[1].by, ActorRole::kAgent);
+  EXPECT_EQ((*history)[2].by, ActorRole::kPrincipal);
+  EXPECT_EQ((*history)[1].channel, Channel::kWeb);
   EXPECT_TRUE(store_->VerifyEventChain().value().ok);
 }
 

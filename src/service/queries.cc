@@ -67,15 +67,25 @@ Result<MandateView> MandateService::Details(const Caller& c, const Uuid& id) {
   });
 }
 
-Result<std::vector<EventRecord>> MandateService::History(const Caller& c, const Uuid& id) {
+Result<std::vector<HistoryEntry>> MandateService::History(const Caller& c, const Uuid& id) {
   Impl& I = *impl_;
-  return I.Retry([&](Impl::Attempt& a) -> Result<std::vector<EventRecord>> {
+  return I.Retry([&](Impl::Attempt& a) -> Result<std::vector<HistoryEntry>> {
     std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
     Impl::People people(I.registry);
     Result<Mandate> m =
         I.LoadVisible(c, Action::kReadMandate, id, *cat, people, a, /*persist_time=*/false);
     if (!m) return Fail(m.error());
-    return I.store.EventsOfMandate(id);
+    Result<std::vector<EventRecord>> events = I.store.EventsOfMandate(id);
+    if (!events) return Fail(events.error());
+    std::vector<HistoryEntry> out;
+    for (const EventRecord& e : *events) {
+      Result<EventKind> kind = ParseEventKind(e.type);
+      Result<Channel> channel = ParseChannel(e.channel);
+      // Only this program writes the log: a name it does not know is damage, not input.
+      if (!kind || !channel) return Fail(Error::Internal("unknown event in the log"));
+      out.push_back({e.seq, e.at, *kind, RoleOfActor(e.actor, *m), *channel});
+    }
+    return out;
   });
 }
 

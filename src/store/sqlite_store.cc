@@ -747,7 +747,7 @@ Result<uint64_t> SqliteStore::ApplyJob(const Job& job, Timestamp now) {
     rec.seq = head_seq_ + 1;
     rec.at = now;
     rec.mandate_id = ne.mandate_id;
-    rec.type = ne.event.type;
+    rec.type = std::string(EventKindName(ne.event.kind));
     rec.actor = ne.event.actor;
     rec.channel = std::string(ChannelName(ne.event.channel));
     rec.detail_json = ne.event.detail_json;

@@ -120,9 +120,11 @@ Mandate MakeMandate(int n, const Bsn& principal, std::optional<Party> agent) {
   return m;
 }
 
-NewEvent MakeEvent(const std::string& mandate_id, std::string type) {
-  return NewEvent{mandate_id,
-                  DomainEvent{std::move(type), "system", Channel::kApi, "{\"k\":\"v\"}"}};
+// An event of kind `type`; names that are no EventKind (the tests' own markers) become a
+// catalogue event.
+NewEvent MakeEvent(const std::string& mandate_id, const std::string& type) {
+  EventKind kind = ParseEventKind(type).value_or(EventKind::kProviderSaved);
+  return NewEvent{mandate_id, DomainEvent{kind, "system", Channel::kApi, "{\"k\":\"v\"}"}};
 }
 
 void ExpectSameMandate(const Mandate& a, const Mandate& b) {
@@ -750,7 +752,7 @@ TEST_F(StoreTest, EventsAreChainedAndStampedWithCommitTime) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->seq, 2u);
   WriteBatch cat;
-  cat.events = {NewEvent{"", DomainEvent{"CATALOGUE", "clerk:1", Channel::kAdmin, "{}"}}};
+  cat.events = {NewEvent{"", DomainEvent{EventKind::kProviderSaved, "clerk:1", Channel::kAdmin, "{}"}}};
   r = store_->Commit(cat);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->seq, 3u);
