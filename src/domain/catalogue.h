@@ -20,6 +20,17 @@ struct OidcClientRegistration {
   auto operator<=>(const OidcClientRegistration&) const = default;
 };
 
+// The rules of an OIDC client registration, one set for whoever stores it (the catalogue's
+// PutProvider) and whoever serves it (the OIDC provider): a client_id of 1-128 visible ASCII
+// characters; the secret kept as its SHA-256 in 64 lower-case hex digits; at least one
+// redirect URI, each ValidRedirectUri. Errors: kInvalidArgument with one InvalidParam
+// (client_id, secret or redirect_uri).
+[[nodiscard]] Result<void> CheckOidcClient(const OidcClientRegistration& c);
+// A redirect URI a client may register: at most 2048 bytes, no fragment (an OAuth redirection
+// endpoint has none), no spaces or control characters; https with a host, or http on a
+// loopback host (localhost, 127.0.0.1, [::1]) for development.
+bool ValidRedirectUri(std::string_view uri);
+
 struct Provider {
   Oin oin;
   std::string name;

@@ -97,3 +97,54 @@ TEST(Service, ActiveOnIsInclusiveAtBothEnds) {
 
 }  // namespace
 }  // namespace volmacht
+
+namespace volmacht {
+namespace {
+
+// One rule for the catalogue (admin) and the OIDC provider (serve): what one accepts the other
+// serves. Before, admin took "https:///cb" and "http://localhost:8080.evil.example/" that
+// serve then refused at start-up.
+TEST(OidcClientRules, RedirectUris) {
+  for (const char* ok : {"https://portal.example/cb", "https://portal.example:8443/cb?x=1",
+                         "http://localhost/cb", "http://localhost:8080/cb",
+                         "http://127.0.0.1:9/cb", "http://[::1]:8080/cb"}) {
+    EXPECT_TRUE(ValidRedirectUri(ok)) << ok;
+  }
+  for (const char* bad : {"", "https://", "https:///cb", "http://portal.example/cb",
+                          "http://localhost.evil.example/cb", "https://portal.example/cb#x",
+                          "https://portal.example/c b", "ftp://portal.example/cb",
+                          "https://portal.example/\x7f"}) {
+    EXPECT_FALSE(ValidRedirectUri(bad)) << bad;
+  }
+  EXPECT_TRUE(ValidRedirectUri("https://p.example/" + std::string(2048 - 18, 'a')));
+  EXPECT_FALSE(ValidRedirectUri("https://p.example/" + std::string(2048 - 17, 'a')));
+}
+
+TEST(OidcClientRules, Registration) {
+  OidcClientRegistration c{"portal", std::string(64, 'a'), {"https://portal.example/cb"}};
+  EXPECT_TRUE(CheckOidcClient(c));
+  auto field_of = [](const OidcClientRegistration& r) {
+    auto e = CheckOidcClient(r);
+    EXPECT_FALSE(e);
+    EXPECT_EQ(e ? ErrorCode::kInternal : e.error().code, ErrorCode::kInvalidArgument);
+    return e || e.error().params.empty() ? std::string() : e.error().params[0].name;
+  };
+  OidcClientRegistration bad = c;
+  bad.client_id = "";
+  EXPECT_EQ(field_of(bad), "client_id");
+  bad.client_id = "has space";
+  EXPECT_EQ(field_of(bad), "client_id");
+  bad.client_id = std::string(129, 'x');
+  EXPECT_EQ(field_of(bad), "client_id");
+  bad = c;
+  bad.secret_sha256_hex = std::string(64, 'A');  // upper case is not the stored form
+  EXPECT_EQ(field_of(bad), "secret");
+  bad = c;
+  bad.redirect_uris = {};
+  EXPECT_EQ(field_of(bad), "redirect_uri");
+  bad.redirect_uris = {"https://portal.example/cb", "http://portal.example/cb"};
+  EXPECT_EQ(field_of(bad), "redirect_uri");
+}
+
+}  // namespace
+}  // namespace volmacht

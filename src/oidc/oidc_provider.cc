@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "common/crypto.h"
+#include "domain/catalogue.h"
 #include "http/form.h"
 #include "oidc/jose.h"
 
@@ -21,8 +22,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr size_t kMaxClientIdLength = 128;
-constexpr size_t kMaxRedirectUriLength = 2048;
 constexpr size_t kMaxStateLength = 2048;
 constexpr size_t kMaxNonceLength = 512;
 constexpr size_t kMaxTokenLength = 512;  // presented codes and access tokens
@@ -94,32 +93,6 @@ bool ParseHexDigest(std::string_view hex, Digest* out) {
     (*out)[i] = static_cast<uint8_t>(v);
   }
   return true;
-}
-
-bool IsLoopbackHost(std::string_view rest) {
-  for (std::string_view host : {"localhost", "127.0.0.1", "[::1]"}) {
-    if (StartsWith(rest, host)) {
-      std::string_view after = rest.substr(host.size());
-      if (after.empty() || after[0] == ':' || after[0] == '/' || after[0] == '?') return true;
-    }
-  }
-  return false;
-}
-
-Result<void> CheckRedirectUri(std::string_view uri) {
-  if (uri.size() > kMaxRedirectUriLength) return Fail(Error::Invalid("redirect_uri te lang"));
-  if (uri.find('#') != std::string_view::npos) {
-    return Fail(Error::Invalid("redirect_uri met fragment"));
-  }
-  if (std::any_of(uri.begin(), uri.end(), [](char c) {
-        auto u = static_cast<unsigned char>(c);
-        return u <= 0x20 || u >= 0x7f;
-      })) {
-    return Fail(Error::Invalid("redirect_uri met ongeldige tekens"));
-  }
-  if (StartsWith(uri, "https://") && uri.size() > 8 && uri[8] != '/') return {};
-  if (StartsWith(uri, "http://") && IsLoopbackHost(uri.substr(7))) return {};
-  return Fail(Error::Invalid("redirect_uri moet https zijn (http alleen op localhost)"));
 }
 
 struct RegisteredClient {
@@ -297,20 +270,13 @@ Result<std::unique_ptr<OidcProvider>> OidcProvider::Create(OidcConfig config,
 Result<void> OidcProvider::SetClients(std::vector<OidcClient> clients) {
   std::unordered_map<std::string, RegisteredClient> next;
   for (OidcClient& c : clients) {
-    if (c.client_id.empty() || c.client_id.size() > kMaxClientIdLength ||
-        std::any_of(c.client_id.begin(), c.client_id.end(), [](char ch) {
-          auto u = static_cast<unsigned char>(ch);
-          return u < 0x21 || u > 0x7e;
-        })) {
-      return Fail(Error::Invalid("client_id leeg, te lang of met ongeldige tekens"));
+    // The same rules as the catalogue applies when the registration is saved.
+    if (auto ok = CheckOidcClient({c.client_id, c.secret_sha256_hex, c.redirect_uris}); !ok) {
+      return Fail(ok.error());
     }
     RegisteredClient rc;
     if (!ParseHexDigest(c.secret_sha256_hex, &rc.secret_digest)) {
       return Fail(Error::Invalid("secret_sha256_hex moet 64 kleine hexcijfers zijn"));
-    }
-    if (c.redirect_uris.empty()) return Fail(Error::Invalid("Client zonder redirect_uri"));
-    for (const std::string& uri : c.redirect_uris) {
-      if (auto r = CheckRedirectUri(uri); !r) return Fail(r.error());
     }
     std::string id = c.client_id;
     rc.client = std::move(c);
