@@ -28,6 +28,30 @@ std::mt19937_64& Generator() {
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+bool IsUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
+    if (hyphen ? s[i] != '-' : !IsHex(s[i])) return false;
+  }
+  return true;
+}
+
+// Every maximal run of exactly nine digits in out[from, to) becomes nine '*'.
+void MaskNineDigitRuns(std::string& out, size_t from, size_t to) {
+  for (size_t i = from; i < to;) {
+    if (!IsDigit(out[i])) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < to && IsDigit(out[end])) ++end;
+    if (end - i == 9) out.replace(i, 9, 9, '*');
+    i = end;
+  }
+}
 
 }  // namespace
 
@@ -54,15 +78,13 @@ std::string NewRequestId() {
 
 std::string LoggablePath(std::string_view path) {
   std::string out(path.substr(0, kMaxLoggedPath));
-  for (size_t i = 0; i < out.size();) {
-    if (!IsDigit(out[i])) {
-      ++i;
-      continue;
+  for (size_t start = 0; start <= out.size();) {
+    size_t end = out.find('/', start);
+    if (end == std::string::npos) end = out.size();
+    if (!IsUuid(std::string_view(out).substr(start, end - start))) {
+      MaskNineDigitRuns(out, start, end);
     }
-    size_t end = i;
-    while (end < out.size() && IsDigit(out[end])) ++end;
-    if (end - i == 9) out.replace(i, 9, 9, '*');
-    i = end;
+    start = end + 1;
   }
   return out;
 }

@@ -16,8 +16,8 @@ namespace volmacht::http {
 std::string NewRequestId();
 
 // The path as it may be logged: at most 256 bytes, and every run of exactly nine digits (the
-// shape of a BSN; a UUID has none) replaced by nine '*', for the client that puts one in a
-// URL anyway.
+// shape of a BSN) replaced by nine '*', for the client that puts one in a URL anyway; path
+// segments that are UUIDs (mandate ids) are kept as they are.
 std::string LoggablePath(std::string_view path);
 
 // The dynamic type of an exception, demangled, e.g. "nlohmann::json_abi_v3_11_2::...". Logged

@@ -143,9 +143,13 @@ TEST_F(RequestLogTest, ARefusedBodyIsLoggedWithItsReasonAndInstance) {
 }
 
 TEST_F(RequestLogTest, GarbageIsLoggedWithoutMethodOrPath) {
-  RawConn c(server_->port());
-  ASSERT_TRUE(c.Send("THIS IS NOT HTTP\r\n\r\n"));
-  std::string resp = c.ReadResponse();
+  std::string resp;
+  {
+    RawConn c(server_->port());
+    ASSERT_TRUE(c.Send("THIS IS NOT HTTP\r\n\r\n"));
+    resp = c.ReadResponse();
+    // Hang up, so the server's read-away of the refused request ends now.
+  }
   ASSERT_EQ(resp.rfind("HTTP/1.1 400", 0), 0u) << resp;
   std::vector<Json> lines = Requests(StopAndRead());
   ASSERT_EQ(lines.size(), 1u);
@@ -203,8 +207,13 @@ TEST(LoggablePath, MasksExactlyNineDigitRunsAndKeepsUuids) {
   EXPECT_EQ(LoggablePath("/a/999993653"), "/a/*********");
   EXPECT_EQ(LoggablePath("/a/x999993653y/12345678/1234567890"),
             "/a/x*********y/12345678/1234567890");
-  std::string uuid = "/m/12345678-1234-4234-8234-123456789012/_inzien";
-  EXPECT_EQ(LoggablePath(uuid), uuid);
+  for (std::string uuid : {"/m/12345678-1234-4234-8234-123456789012/_inzien",
+                           "/m/12345678-1234-4234-8234-a123456789bc/_inzien"}) {
+    EXPECT_EQ(LoggablePath(uuid), uuid);
+  }
+  EXPECT_EQ(LoggablePath("/m/12345678-1234-4234-8234-a123456789bcd"),
+            "/m/12345678-1234-4234-8234-a*********bcd")
+      << "not a UUID";
   EXPECT_EQ(LoggablePath(std::string(300, 'a')).size(), 256u);
 }
 
