@@ -76,7 +76,10 @@ SERVE_PID=$!
 PIDS+=($SERVE_PID)
 for _ in $(seq 300); do
   [ -s "$DATA/ready" ] && break
-  kill -0 "$SERVE_PID" 2>/dev/null || { echo "volmacht did not start; see $DATA/volmacht.log" >&2; exit 1; }
+  if ! kill -0 "$SERVE_PID" 2>/dev/null; then
+    echo "volmacht did not start; see $DATA/volmacht.log" >&2
+    exit 1
+  fi
   sleep 0.1
 done
 

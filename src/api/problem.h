@@ -6,8 +6,9 @@
 //
 // The problem's `instance` is the request's id (http::Request::id), which the server also
 // writes in the request's log line; the answer carries Error::Reason() for that line
-// (http::Response::error_reason). Details of kInternal errors are replaced by a generic text (they may say how we work
-// inside); every other message is passed on, and never contains a BSN (Error's contract).
+// (http::Response::error_reason). Details of kInternal errors are replaced by a generic text
+// (they may say how we work inside); every other message is passed on, and never contains a
+// BSN (Error's contract).
 // Every response carries the API-Version header. Pure; thread-safe.
 #pragma once
 

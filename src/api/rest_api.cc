@@ -356,7 +356,9 @@ class Api {
     auto body = ParseAskBody(req.body);
     if (!body) return ErrorResponse(req, body.error());
     auto w = service_.Ask(ForCitizen(c.provider, body->citizen), body->request);
-    if (!w) return ServiceError(req, w.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    if (!w) {
+      return ServiceError(req, w.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    }
     return WriteResponse(*w, true);
   }
 
@@ -366,7 +368,9 @@ class Api {
     auto body = ParseDirectBody(req.body);
     if (!body) return ErrorResponse(req, body.error());
     auto w = service_.CreateDirect(ForCitizen(c.provider, body->citizen), body->request);
-    if (!w) return ServiceError(req, w.error(), {.principal = "burger", .agent = "dienstaanbieder"});
+    if (!w) {
+      return ServiceError(req, w.error(), {.principal = "burger", .agent = "dienstaanbieder"});
+    }
     return WriteResponse(*w, true);
   }
 
@@ -377,7 +381,9 @@ class Api {
     if (!body) return ErrorResponse(req, body.error());
     auto p = service_.PreviewActivation(ForCitizen(c.provider, body->citizen), body->principal,
                                         body->code);
-    if (!p) return ServiceError(req, p.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    if (!p) {
+      return ServiceError(req, p.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    }
     Json j;
     j["machtiging"] = p->mandate_id.str();
     j["vertegenwoordigde"] = PartyJson(p->principal.party, p->principal.name);
@@ -394,7 +400,9 @@ class Api {
     auto body = ParseActivationBody(req.body);
     if (!body) return ErrorResponse(req, body.error());
     auto w = service_.Activate(ForCitizen(c.provider, body->citizen), body->principal, body->code);
-    if (!w) return ServiceError(req, w.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    if (!w) {
+      return ServiceError(req, w.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    }
     return WriteResponse(*w, false);
   }
 
