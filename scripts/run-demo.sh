@@ -115,7 +115,7 @@ $LOGIN_TXT
   Provider API (mutual TLS):   https://localhost:$PORT/api/v1
   OpenAPI document:            https://localhost:$PORT/api/v1/openapi.json
   Letters (outbox):            $VOLMACHT --data-dir $DATA outbox list
-  Logs:                        $DATA/volmacht.log (JSON lines), the stand-ins' beside it
+  Logs:                        $DATA/*.log (volmacht.log: JSON lines)
 
 Demo identities (fictitious, from data/brp-fixture.json):
 $IDS
