@@ -48,7 +48,6 @@ int Fail(const std::string& what, const Error& e) {
 // ports and registrations, never a request, so their message may be logged as `detail`.
 int ServeFailed(std::string_view step, const Error& e) {
   log::Error("serve.failed", {{"step", step}, {"reason", e.Reason()}, {"detail", e.message}});
-  log::Shutdown();
   return 1;
 }
 
@@ -306,6 +305,11 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   lo.file = o.log_file;
   lo.async = true;  // the I/O threads do not wait for the log's disk
   if (auto r = log::Init(lo); !r) return Fail("--log-file", r.error());
+  // Destroyed last: what the servers and the store log while they close is written out, and
+  // the writer thread stops before the process exits.
+  struct FlushLogAtEnd {
+    ~FlushLogAtEnd() { log::Shutdown(); }
+  } flush_log_at_end;
   log::Info("serve.start", {{"version", kVersion},
                             {"api_version", api::kApiVersion},
                             {"data_dir", g.data_dir},
@@ -428,7 +432,6 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   server.Stop();
   service.FlushUses();
   log::Info("serve.stopped");
-  log::Shutdown();
   return 0;
 }
 

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   s->add_option("--digid-tls-ca", serve.digid_tls_ca,
                 "CA file for DigiD's TLS certificate (default <data-dir>/certs/ca.pem)");
   s->add_option("--log-level", serve.log_level, "debug, info, warn, error or off")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
   s->add_option("--log-file", serve.log_file,
                 "Append the log (JSON lines) to this file instead of stderr");

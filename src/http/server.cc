@@ -655,7 +655,8 @@ void HttpServer::Stop() {
   if (m.pool) m.pool->join();
   m.units.clear();
   m.pool.reset();
-  log::Info("http.stop", {{"listener", m.cfg.name}, {"port", m.port.load()}});
+  // Only a server that listened (Start can fail before, on a certificate or the bind).
+  if (m.port != 0) log::Info("http.stop", {{"listener", m.cfg.name}, {"port", m.port.load()}});
 }
 
 uint16_t HttpServer::port() const { return impl_->port.load(); }
