@@ -70,10 +70,18 @@ wait_for "$DATA/digid-sim.log" listening digid-sim
 rm -f "$DATA/ready" "$DATA/ready.web"
 "$VOLMACHT" --data-dir "$DATA" serve --demo --port "$PORT" --web-port "$WEB_PORT" \
   --brp-url "http://127.0.0.1:$BRP_PORT" --digid-metadata "$DATA/digid-sim/idp-metadata.xml" \
-  --digid-tls-ca "$DATA/digid-sim/tls/ca.pem" --ready-file "$DATA/ready" &
+  --digid-tls-ca "$DATA/digid-sim/tls/ca.pem" --ready-file "$DATA/ready" \
+  --log-file "$DATA/volmacht.log" &
 SERVE_PID=$!
 PIDS+=($SERVE_PID)
-for _ in $(seq 300); do [ -s "$DATA/ready" ] && break; kill -0 "$SERVE_PID" || exit 1; sleep 0.1; done
+for _ in $(seq 300); do
+  [ -s "$DATA/ready" ] && break
+  if ! kill -0 "$SERVE_PID" 2>/dev/null; then
+    echo "volmacht did not start; see $DATA/volmacht.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
 
 if [ -n "$HAVE_DEMO" ]; then
   "$DEMO_PROVIDER" "${DP[@]}" --ca "$C/ca.pem" --client-cert "$C/gemeente.pem" \
@@ -107,6 +115,7 @@ $LOGIN_TXT
   Provider API (mutual TLS):   https://localhost:$PORT/api/v1
   OpenAPI document:            https://localhost:$PORT/api/v1/openapi.json
   Letters (outbox):            $VOLMACHT --data-dir $DATA outbox list
+  Logs:                        $DATA/*.log (volmacht.log: JSON lines)
 
 Demo identities (fictitious, from data/brp-fixture.json):
 $IDS

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates openssl
   clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
-  libssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libhpdf-dev
+  libssl-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libhpdf-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   poppler-utils nginx-light wrk
   liblasso3-dev xmlsec1 libxmlsec1-dev libxml2-dev libglib2.0-dev python3-pysaml2 python3-lasso

@@ -3,8 +3,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "common/uuid.h"
-
 namespace volmacht::api {
 namespace {
 
@@ -51,15 +49,16 @@ std::string_view SlugForStatus(int status) {
   }
 }
 
-http::Response Build(int status, std::string_view slug, std::string_view title,
-                     std::string_view detail, const std::vector<InvalidParam>* params) {
+http::Response Build(const http::Request& req, int status, std::string_view slug,
+                     std::string_view title, std::string_view detail,
+                     const std::vector<InvalidParam>* params, std::string_view reason) {
   nlohmann::json j;
   j["type"] = "urn:nl:volmacht:api:v1:probleem:" + std::string(slug);
   j["title"] = title;
   j["status"] = status;
   j["detail"] = detail;
-  // A fresh id per occurrence: support can find it in the logs without the request's content.
-  j["instance"] = "urn:uuid:" + Uuid::Random().str();
+  // The request's id: support finds the request's log line by it, without its content.
+  j["instance"] = req.id;
   if (params != nullptr && !params->empty()) {
     nlohmann::json list = nlohmann::json::array();
     for (const InvalidParam& p : *params) {
@@ -73,6 +72,7 @@ http::Response Build(int status, std::string_view slug, std::string_view title,
   // Messages are ours, but replace rather than throw on a stray invalid UTF-8 byte.
   r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (status == 503) r.headers.emplace_back("Retry-After", "1");
+  r.error_reason = reason;
   return r;
 }
 
@@ -80,7 +80,7 @@ http::Response Build(int status, std::string_view slug, std::string_view title,
 
 int HttpStatus(ErrorCode code) { return KindOf(code).status; }
 
-http::Response ErrorResponse(const Error& e) {
+http::Response ErrorResponse(const http::Request& req, const Error& e) {
   Kind k = KindOf(e.code);
   std::string_view detail = e.message;
   if (e.code == ErrorCode::kInternal || detail.empty()) {
@@ -88,11 +88,13 @@ http::Response ErrorResponse(const Error& e) {
                                             : k.title;
   }
   bool with_params = e.code == ErrorCode::kInvalidArgument || e.code == ErrorCode::kRuleViolation;
-  return Build(k.status, k.slug, k.title, detail, with_params ? &e.params : nullptr);
+  return Build(req, k.status, k.slug, k.title, detail, with_params ? &e.params : nullptr,
+               e.Reason());
 }
 
-http::Response ProblemResponse(int status, std::string_view title, std::string_view detail) {
-  return Build(status, SlugForStatus(status), title, detail, nullptr);
+http::Response ProblemResponse(const http::Request& req, int status, std::string_view title,
+                               std::string_view detail, std::string_view reason) {
+  return Build(req, status, SlugForStatus(status), title, detail, nullptr, reason);
 }
 
 

@@ -2,10 +2,13 @@
 // application/problem+json body (RFC 9457: type, title, status, detail, instance, and the
 // Dutch API Design Rules' invalidParams [{name, code, reason}]).
 //
-//   if (!r) return api::ErrorResponse(r.error());
+//   if (!r) return api::ErrorResponse(req, r.error());
 //
-// Details of kInternal errors are replaced by a generic text (they may say how we work
-// inside); every other message is passed on, and never contains a BSN (Error's contract).
+// The problem's `instance` is the request's id (http::Request::id), which the server also
+// writes in the request's log line; the answer carries Error::Reason() for that line
+// (http::Response::error_reason). Details of kInternal errors are replaced by a generic text
+// (they may say how we work inside); every other message is passed on, and never contains a
+// BSN (Error's contract).
 // Every response carries the API-Version header. Pure; thread-safe.
 #pragma once
 
@@ -23,10 +26,12 @@ inline constexpr std::string_view kApiVersion = "1.0.0";
 // kBadGateway 502, kInternal 500.
 int HttpStatus(ErrorCode code);
 
-// The problem+json response for an error of the service or of a request parser.
-http::Response ErrorResponse(const Error& e);
+// The problem+json response to `req` for an error of the service or of a request parser.
+http::Response ErrorResponse(const http::Request& req, const Error& e);
 
-// A problem+json response for protocol-level refusals that have no ErrorCode (401, 415).
-http::Response ProblemResponse(int status, std::string_view title, std::string_view detail);
+// A problem+json response for protocol-level refusals that have no ErrorCode (401, 415);
+// `reason` goes to the log line.
+http::Response ProblemResponse(const http::Request& req, int status, std::string_view title,
+                               std::string_view detail, std::string_view reason);
 
 }  // namespace volmacht::api

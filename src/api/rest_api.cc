@@ -135,9 +135,9 @@ std::string ApiFieldName(const std::string& name, const FieldNames& roles) {
   return name;
 }
 
-Response ServiceError(Error e, const FieldNames& roles = {}) {
+Response ServiceError(const Request& req, Error e, const FieldNames& roles = {}) {
   for (InvalidParam& p : e.params) p.name = ApiFieldName(p.name, roles);
-  return ErrorResponse(e);
+  return ErrorResponse(req, e);
 }
 
 // ----- Representations -----
@@ -230,14 +230,15 @@ Checked Check(const Request& req) {
   Checked c;
   auto oin = Oin::Parse(req.client_cert_serial);
   if (!oin) {
-    c.refusal = ProblemResponse(401, "Niet geauthenticeerd",
-                                "Een clientcertificaat met een geldig OIN is verplicht");
+    c.refusal = ProblemResponse(req, 401, "Niet geauthenticeerd",
+                                "Een clientcertificaat met een geldig OIN is verplicht",
+                                "api.no_oin_in_certificate");
     return c;
   }
   c.provider = *oin;
   if (!http::IsJsonMediaType(req.Header("content-type"))) {
-    c.refusal =
-        ProblemResponse(415, "Mediatype niet ondersteund", "Stuur de invoer als application/json");
+    c.refusal = ProblemResponse(req, 415, "Mediatype niet ondersteund",
+                                "Stuur de invoer als application/json", "api.not_json");
   }
   return c;
 }
@@ -299,11 +300,11 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseVerifyBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     VerifyQuery q{std::move(body->agent), std::move(body->principal), std::move(body->service),
                   body->loa, body->min_seq};
     auto answer = service_.Verify(Caller::ProviderItself(c.provider, Channel::kApi), q);
-    if (!answer) return ServiceError(answer.error());
+    if (!answer) return ServiceError(req, answer.error());
     Response r;
     if (answer->allowed && answer->mandate) {
       r.body.reserve(80);
@@ -320,10 +321,10 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseForWhomBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     auto list = service_.ForWhom(Caller::ProviderItself(c.provider, Channel::kApi), body->agent,
                                  body->service, body->loa);
-    if (!list) return ServiceError(list.error());
+    if (!list) return ServiceError(req, list.error());
     Response r;
     r.body.reserve(32 + list->size() * 70);
     r.body.append(R"({"vertegenwoordigden":[)");
@@ -344,9 +345,9 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseGrantBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     auto w = service_.Grant(ForCitizen(c.provider, body->citizen), body->request);
-    if (!w) return ServiceError(w.error(), {.principal = "burger", .agent = "gemachtigde"});
+    if (!w) return ServiceError(req, w.error(), {.principal = "burger", .agent = "gemachtigde"});
     return WriteResponse(*w, true);
   }
 
@@ -354,9 +355,11 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseAskBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     auto w = service_.Ask(ForCitizen(c.provider, body->citizen), body->request);
-    if (!w) return ServiceError(w.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    if (!w) {
+      return ServiceError(req, w.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    }
     return WriteResponse(*w, true);
   }
 
@@ -364,9 +367,11 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseDirectBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     auto w = service_.CreateDirect(ForCitizen(c.provider, body->citizen), body->request);
-    if (!w) return ServiceError(w.error(), {.principal = "burger", .agent = "dienstaanbieder"});
+    if (!w) {
+      return ServiceError(req, w.error(), {.principal = "burger", .agent = "dienstaanbieder"});
+    }
     return WriteResponse(*w, true);
   }
 
@@ -374,10 +379,12 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseActivationBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     auto p = service_.PreviewActivation(ForCitizen(c.provider, body->citizen), body->principal,
                                         body->code);
-    if (!p) return ServiceError(p.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    if (!p) {
+      return ServiceError(req, p.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    }
     Json j;
     j["machtiging"] = p->mandate_id.str();
     j["vertegenwoordigde"] = PartyJson(p->principal.party, p->principal.name);
@@ -392,9 +399,11 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseActivationBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     auto w = service_.Activate(ForCitizen(c.provider, body->citizen), body->principal, body->code);
-    if (!w) return ServiceError(w.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    if (!w) {
+      return ServiceError(req, w.error(), {.principal = "vertegenwoordigde", .agent = "burger"});
+    }
     return WriteResponse(*w, false);
   }
 
@@ -402,11 +411,11 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto body = ParseListBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     Caller caller = ForCitizen(c.provider, body->citizen);
     auto list =
         body->role == ListRole::kGiven ? service_.ListGiven(caller) : service_.ListReceived(caller);
-    if (!list) return ServiceError(list.error());
+    if (!list) return ServiceError(req, list.error());
     Json a = Json::array();
     for (const MandateView& v : *list) a.push_back(MandateJson(v));
     return JsonResponse(200, Json{{"machtigingen", std::move(a)}});
@@ -416,11 +425,11 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
-    if (!id) return ErrorResponse(id.error());
+    if (!id) return ErrorResponse(req, id.error());
     auto body = ParseCitizenBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     auto v = service_.Details(ForCitizen(c.provider, body->citizen), *id);
-    if (!v) return ServiceError(v.error());
+    if (!v) return ServiceError(req, v.error());
     return JsonResponse(200, MandateJson(*v));
   }
 
@@ -428,12 +437,12 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
-    if (!id) return ErrorResponse(id.error());
+    if (!id) return ErrorResponse(req, id.error());
     auto body = ParseCitizenBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     Caller caller = ForCitizen(c.provider, body->citizen);
     auto events = service_.History(caller, *id);
-    if (!events) return ServiceError(events.error());
+    if (!events) return ServiceError(req, events.error());
     Json a = Json::array();
     for (const HistoryEntry& e : *events) {
       a.push_back({{"volgnummer", e.seq},
@@ -452,11 +461,11 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
-    if (!id) return ErrorResponse(id.error());
+    if (!id) return ErrorResponse(req, id.error());
     auto body = ParseCitizenBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     auto w = (service_.*use_case)(ForCitizen(c.provider, body->citizen), *id);
-    if (!w) return ServiceError(w.error());
+    if (!w) return ServiceError(req, w.error());
     return WriteResponse(*w, false);
   }
 
@@ -469,13 +478,13 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
-    if (!id) return ErrorResponse(id.error());
+    if (!id) return ErrorResponse(req, id.error());
     auto body = ParseRevokeBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     Caller caller = body->citizen ? ForCitizen(c.provider, *body->citizen)
                                   : Caller::ProviderItself(c.provider, Channel::kApi);
     auto w = service_.Revoke(caller, *id);
-    if (!w) return ServiceError(w.error());
+    if (!w) return ServiceError(req, w.error());
     return WriteResponse(*w, false);
   }
 
@@ -483,11 +492,11 @@ class Api {
     Checked c = Check(req);
     if (c.refusal) return std::move(*c.refusal);
     auto id = PathId(req);
-    if (!id) return ErrorResponse(id.error());
+    if (!id) return ErrorResponse(req, id.error());
     auto body = ParseRestrictBody(req.body);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return ErrorResponse(req, body.error());
     auto w = service_.Restrict(ForCitizen(c.provider, body->citizen), *id, body->request);
-    if (!w) return ServiceError(w.error());
+    if (!w) return ServiceError(req, w.error());
     return WriteResponse(*w, false);
   }
 

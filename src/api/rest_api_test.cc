@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/log_capture.h"
 #include "http/client.h"
 #include "registry/testing/map_registry.h"
 #include "http/dev_certs.h"
@@ -498,6 +499,35 @@ TEST_F(RestApiTest, ClientCertificateMustCarryTheOinOfAKnownProvider) {
   ExpectProblem(Post("/api/v1/machtigingen/_zoek",
                      {{"burger", Burger(kAlice)}, {"rol", "VERTEGENWOORDIGDE"}}, "stranger"),
                 403);
+}
+
+// Support gets the problem's instance from the provider and finds the request's log line by it.
+TEST_F(RestApiTest, AProblemsInstanceIsTheRequestIdOfItsLogLine) {
+  volmacht::testing::LogCapture logs;
+  Reply refused = Post("/api/v1/machtigingen", GrantBody(), "stranger");
+  ExpectProblem(refused, 403);
+  Reply bad = Post("/api/v1/verificaties", VerifyBody("123456789"));
+  ExpectProblem(bad, 400, {"gemachtigde.bsn"});
+  server_->Stop();  // a request's line is written after its answer
+  auto line_of = [&logs](const Reply& r) {
+    std::vector<std::string> lines = logs.With(r.body.value("instance", "?"));
+    EXPECT_EQ(lines.size(), 1u);
+    return lines.empty() ? Json() : Json::parse(lines[0]);
+  };
+  Json j = line_of(refused);
+  EXPECT_EQ(j["event"], "http.request");
+  EXPECT_EQ(j["request_id"], refused.body["instance"]);
+  EXPECT_EQ(j["status"], 403);
+  EXPECT_EQ(j["reason"], "provider.not_active");
+  EXPECT_EQ(j["path"], "/api/v1/machtigingen");
+  Json k = line_of(bad);
+  EXPECT_EQ(k["status"], 400);
+  EXPECT_EQ(k["reason"], "invalid_argument");
+  for (const std::string& l : logs.Lines()) {
+    for (const char* bsn : {kAlice, kBob, "123456789"}) {
+      EXPECT_EQ(l.find(bsn), std::string::npos) << l;
+    }
+  }
 }
 
 TEST_F(RestApiTest, TlsWithoutClientCertificateIsRefused) {

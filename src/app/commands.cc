@@ -14,9 +14,11 @@
 #include <sstream>
 #include <thread>
 
+#include "api/problem.h"
 #include "api/rest_api.h"
 #include "app/demo_data.h"
 #include "common/crypto.h"
+#include "common/log.h"
 #include "http/dev_certs.h"
 #include "http/server.h"
 #include "oidc/oidc_provider.h"
@@ -39,6 +41,13 @@ int Fail(const std::string& what, const Error& e) {
   for (const auto& p : e.params) {
     std::fprintf(stderr, "  %s: %s (%s)\n", p.name.c_str(), p.reason.c_str(), p.code.c_str());
   }
+  return 1;
+}
+
+// A start-up failure of the serve process, through the logger. Start-up errors concern files,
+// ports and registrations, never a request, so their message may be logged as `detail`.
+int ServeFailed(std::string_view step, const Error& e) {
+  log::Error("serve.failed", {{"step", step}, {"reason", e.Reason()}, {"detail", e.message}});
   return 1;
 }
 
@@ -107,8 +116,8 @@ Result<std::unique_ptr<Env>> OpenEnv(const GlobalOptions& g) {
   return OpenEnv(g, "http://127.0.0.1:8081", "");
 }
 
-std::atomic<bool> g_stop{false};
-void OnSignal(int) { g_stop = true; }
+std::atomic<int> g_stop_signal{0};
+void OnSignal(int sig) { g_stop_signal = sig; }
 
 // volmacht's own OIN (demo and tests) and its SAML entity ids. Towards DigiD volmacht is a
 // service provider like any other ("DV", dienstverlener); towards the providers it is the
@@ -167,8 +176,8 @@ struct LoginStack {
   size_t saml_providers = 0, oidc_clients = 0;
 };
 
-// A provider whose registration lasso or the OIDC rules refuse is skipped with a line on
-// stderr, so one bad registration does not keep everyone else from logging in.
+// A provider whose registration lasso or the OIDC rules refuse is skipped with a warning in
+// the log, so one bad registration does not keep everyone else from logging in.
 Result<LoginStack> BuildLoginStack(const GlobalOptions& g, const ServeOptions& o,
                                    const std::string& public_url, const std::string& api_url,
                                    MandateService& service, const Clock& clock) {
@@ -203,8 +212,9 @@ Result<LoginStack> BuildLoginStack(const GlobalOptions& g, const ServeOptions& o
   std::vector<saml::ProviderSp> usable;
   for (saml::ProviderSp& sp : sps) {
     if (auto one = saml::CombiConnectIdp::Create(cc, {sp}); !one) {
-      std::fprintf(stderr, "volmacht: provider %s: SAML metadata not usable (%s); skipped\n",
-                   sp.provider.str().c_str(), one.error().message.c_str());
+      log::Warn("serve.saml_provider_skipped", {{"provider", sp.provider.str()},
+                                                {"reason", one.error().Reason()},
+                                                {"detail", one.error().message}});
       continue;
     }
     usable.push_back(std::move(sp));
@@ -229,8 +239,9 @@ Result<LoginStack> BuildLoginStack(const GlobalOptions& g, const ServeOptions& o
     std::vector<oidc::OidcClient> trial = good;
     trial.push_back(c);
     if (auto r = (*op)->SetClients(trial); !r) {
-      std::fprintf(stderr, "volmacht: OIDC client %s of provider %s not usable (%s); skipped\n",
-                   c.client_id.c_str(), c.provider.str().c_str(), r.error().message.c_str());
+      log::Warn("serve.oidc_client_skipped",
+                {{"provider", c.provider.str()}, {"client_id", c.client_id},
+                 {"reason", r.error().Reason()}, {"detail", r.error().message}});
       continue;
     }
     good.push_back(std::move(c));
@@ -272,33 +283,55 @@ int SamlSpMetadata(const GlobalOptions& g, const std::string& public_url) {
   return 0;
 }
 
+// The serve process logs through common/log.h (JSON lines; docs/adr/0015): start-up with
+// its configuration, each listener, every request, what it skips or drops, and the stop.
+// Usage errors before the logger is set up go to stderr as plain text.
 int Serve(const GlobalOptions& g, const ServeOptions& o) {
+  auto level = log::ParseLevel(o.log_level);
+  if (!level) return Fail("--log-level", level.error());
+  // The login with representation needs DigiD's metadata and public URLs that are known
+  // before the servers bind (they go into SAML metadata and messages).
+  const bool login = !o.digid_metadata.empty();
+  if (login && o.public_url.empty() && o.web_port == 0) {
+    std::fprintf(stderr, "volmacht: --web-port 0 needs --public-url\n");
+    return 2;
+  }
+  if (login && o.api_url.empty() && o.port == 0) {
+    std::fprintf(stderr, "volmacht: --port 0 with --digid-metadata needs --api-url\n");
+    return 2;
+  }
+  log::Options lo;
+  lo.level = *level;
+  lo.file = o.log_file;
+  lo.async = true;  // the I/O threads do not wait for the log's disk
+  if (auto r = log::Init(lo); !r) return Fail("--log-file", r.error());
+  // Destroyed last: what the servers and the store log while they close is written out, and
+  // the writer thread stops before the process exits.
+  struct FlushLogAtEnd {
+    ~FlushLogAtEnd() { log::Shutdown(); }
+  } flush_log_at_end;
+  log::Info("serve.start", {{"version", kVersion},
+                            {"api_version", api::kApiVersion},
+                            {"data_dir", g.data_dir},
+                            {"database", DbPath(g)},
+                            {"brp_url", o.brp_url},
+                            {"login_with_representation", login},
+                            {"demo", o.demo}});
   std::string brp_key;
   if (!o.brp_api_key_file.empty()) {
     auto k = ReadFile(o.brp_api_key_file);
-    if (!k) return Fail("brp api key", k.error());
+    if (!k) return ServeFailed("brp api key", k.error());
     brp_key = *k;
     while (!brp_key.empty() && (brp_key.back() == '\n' || brp_key.back() == '\r')) {
       brp_key.pop_back();
     }
   }
   if (o.demo) {
-    if (auto r = EnsureDevCerts(g); !r) return Fail("dev-certs", r.error());
+    if (auto r = EnsureDevCerts(g); !r) return ServeFailed("dev-certs", r.error());
   }
-  // The login with representation needs DigiD's metadata and public URLs that are known
-  // before the servers bind (they go into SAML metadata and messages).
-  const bool login = !o.digid_metadata.empty();
   std::string public_url = TrimSlash(o.public_url);
   std::string api_url = TrimSlash(o.api_url);
   if (login) {
-    if (public_url.empty() && o.web_port == 0) {
-      std::fprintf(stderr, "volmacht: --web-port 0 needs --public-url\n");
-      return 2;
-    }
-    if (api_url.empty() && o.port == 0) {
-      std::fprintf(stderr, "volmacht: --port 0 with --digid-metadata needs --api-url\n");
-      return 2;
-    }
     if (public_url.empty()) public_url = "https://localhost:" + std::to_string(o.web_port);
     if (api_url.empty()) api_url = "https://localhost:" + std::to_string(o.port);
     saml::InitLasso();
@@ -310,13 +343,14 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
     }
   }
   auto env = OpenEnv(g, o.brp_url, brp_key);
-  if (!env) return Fail("start", env.error());
+  if (!env) return ServeFailed("open", env.error());
   MandateService& service = *(*env)->service;
   if (o.demo) {
-    if (auto r = SeedDemo(service, CertsDir(g)); !r) return Fail("demo data", r.error());
+    if (auto r = SeedDemo(service, CertsDir(g)); !r) return ServeFailed("demo data", r.error());
   }
 
   http::ServerConfig cfg;
+  cfg.name = "api";
   cfg.address = o.address;
   cfg.port = static_cast<uint16_t>(o.port);
   cfg.io_threads = o.io_threads > 0 ? o.io_threads
@@ -334,9 +368,10 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   std::unique_ptr<http::HttpServer> web_server;
   if (login) {
     auto built = BuildLoginStack(g, o, public_url, api_url, service, (*env)->clock);
-    if (!built) return Fail("login with representation", built.error());
+    if (!built) return ServeFailed("login with representation", built.error());
     stack = std::move(*built);
     http::ServerConfig wc;
+    wc.name = "web";
     wc.address = o.address;
     wc.port = static_cast<uint16_t>(o.web_port);
     wc.io_threads = cfg.io_threads;
@@ -344,8 +379,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
     wc.tls = true;
     wc.tls_config.cert_file = cfg.tls_config.cert_file;
     wc.tls_config.key_file = cfg.tls_config.key_file;
-    wc.default_headers = web::SecurityHeaders();
-    web_server = std::make_unique<http::HttpServer>(wc);
+    web_server = std::make_unique<http::HttpServer>(web::ForBrowsers(std::move(wc)));
     web::RegisterLoginRoutes(*web_server, server,
                              {service, *stack.digid, *stack.combi,
                               *stack.oidc, (*env)->clock});
@@ -354,25 +388,24 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
     server.Start();
     if (web_server) web_server->Start();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "volmacht: cannot start the server: %s\n", e.what());
-    return 1;
+    // Bind and certificate failures: what() names the address or file, never a request.
+    return ServeFailed("listen", Error::Unavailable(e.what()).Because("serve.cannot_listen"));
   }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  std::printf("volmacht serving the provider API on https://%s:%u/api/v1 (mutual TLS)\n",
-              o.address.c_str(), server.port());
   if (web_server) {
-    std::printf("volmacht serving the login with representation on https://%s:%u "
-                "(public URL %s; %zu SAML providers, %zu OIDC clients)\n"
-                "  SAML IdP metadata: %s/saml/idp/metadata\n"
-                "  OIDC issuer:       %s/oidc\n",
-                o.address.c_str(), web_server->port(), public_url.c_str(),
-                stack.saml_providers, stack.oidc_clients, public_url.c_str(),
-                public_url.c_str());
+    log::Info("serve.ready", {{"api_port", server.port()},
+                              {"web_port", web_server->port()},
+                              {"public_url", public_url},
+                              {"saml_idp_metadata", public_url + "/saml/idp/metadata"},
+                              {"oidc_issuer", public_url + "/oidc"},
+                              {"saml_providers", stack.saml_providers},
+                              {"oidc_clients", stack.oidc_clients}});
   } else {
-    std::printf("volmacht: login with representation (SAML/OIDC) is off: no --digid-metadata\n");
+    log::Info("serve.ready", {{"api_port", server.port()},
+                              {"login_with_representation", false},
+                              {"reason", "serve.no_digid_metadata"}});
   }
-  std::fflush(stdout);
   if (!o.ready_file.empty() && web_server) {
     WriteReadyFile(o.ready_file + ".web", web_server->port());
   }
@@ -382,19 +415,22 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
   // Lapse and expiry also happen lazily on every read; the sweep makes the stored state
   // and the index catch up without anyone touching a mandate.
   auto last_sweep = std::chrono::steady_clock::now();
-  while (!g_stop) {
+  while (g_stop_signal == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (std::chrono::steady_clock::now() - last_sweep > std::chrono::minutes(1)) {
       last_sweep = std::chrono::steady_clock::now();
       if (auto r = service.Sweep(); !r) {
-        std::fprintf(stderr, "volmacht: sweep failed: %s\n", r.error().message.c_str());
+        log::Warn("sweep.failed", {{"reason", r.error().Reason()}});
+      } else if (*r > 0) {
+        log::Info("sweep.done", {{"mandates_changed", *r}});
       }
     }
   }
-  std::printf("volmacht: stopping\n");
+  log::Info("serve.stopping", {{"signal", g_stop_signal.load()}});
   if (web_server) web_server->Stop();
   server.Stop();
   service.FlushUses();
+  log::Info("serve.stopped");
   return 0;
 }
 

@@ -26,7 +26,12 @@ struct ServeOptions {
   std::string api_url;         // default https://localhost:<port> (ArtifactResolve)
   std::string digid_metadata;  // DigiD's (or digid-sim's) IdP metadata
   std::string digid_tls_ca;    // CA of DigiD's TLS certificate; default <data>/certs/ca.pem
+  std::string log_level = "info";  // debug, info, warn, error, off
+  std::string log_file;            // JSON lines appended here; default stderr
 };
+
+// The program's version (CMake's project version), logged at start-up.
+inline constexpr const char* kVersion = VOLMACHT_VERSION;
 
 struct AdminOptions {
   std::string oin, name, name_en, contact, certificate_file, description;

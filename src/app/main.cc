@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   using namespace volmacht::app;
   CLI::App cli{"volmacht - the national mandate service"};
   cli.require_subcommand(1);
+  cli.set_version_flag("--version", kVersion);
   GlobalOptions g;
   cli.add_option("--data-dir", g.data_dir, "Data directory (database, certificates, secrets)")
       ->capture_default_str();
@@ -39,6 +40,11 @@ int main(int argc, char** argv) {
                 "DigiD's SAML metadata file; without it the login with representation is off");
   s->add_option("--digid-tls-ca", serve.digid_tls_ca,
                 "CA file for DigiD's TLS certificate (default <data-dir>/certs/ca.pem)");
+  s->add_option("--log-level", serve.log_level, "debug, info, warn, error or off")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  s->add_option("--log-file", serve.log_file,
+                "Append the log (JSON lines) to this file instead of stderr");
 
   auto* migrate = cli.add_subcommand("migrate", "Create or upgrade the database");
 

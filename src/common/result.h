@@ -29,6 +29,23 @@ enum class ErrorCode {
   kInternal,          // a bug or an unexpected environment failure (-> 500)
 };
 
+// The code's name in logs and metrics: "invalid_argument", "rule_violation", ...
+constexpr std::string_view CodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kRuleViolation: return "rule_violation";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kForbidden: return "forbidden";
+    case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kTooLarge: return "too_large";
+    case ErrorCode::kLocked: return "locked";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kBadGateway: return "bad_gateway";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
 // One invalid input field, reported back to the caller (problem+json invalidParams).
 struct InvalidParam {
   std::string name;    // JSON path-ish name of the field, e.g. "vertegenwoordigde.bsn"
@@ -51,6 +68,8 @@ struct Error {
     return std::move(*this);
   }
   bool Is(std::string_view r) const { return reason == r; }
+  // The reason, or the code's name when there is none: what logs carry (never `message`).
+  std::string_view Reason() const { return reason.empty() ? CodeName(code) : reason; }
 
   static Error Invalid(std::string msg, std::vector<InvalidParam> p = {}) {
     return {ErrorCode::kInvalidArgument, std::move(msg), std::move(p)};

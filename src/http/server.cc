@@ -34,6 +34,8 @@
 #include <tuple>
 #include <type_traits>
 
+#include "common/log.h"
+#include "http/request_log.h"
 #include "http/router.h"
 
 namespace volmacht::http {
@@ -84,6 +86,47 @@ void AppendJsonString(std::string& out, std::string_view s) {
   }
   out.push_back('"');
 }
+
+Response MakeProblem(int status, std::string_view title, std::string_view detail,
+                     std::string_view invalid_params_json, std::string_view instance) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  std::string& b = r.body;
+  b.reserve(96 + title.size() + detail.size() + invalid_params_json.size() + instance.size());
+  b += "{\"type\":\"about:blank\",\"title\":";
+  AppendJsonString(b, title);
+  b += ",\"status\":";
+  b += std::to_string(status);
+  b += ",\"detail\":";
+  AppendJsonString(b, detail);
+  if (!instance.empty()) {
+    b += ",\"instance\":";
+    AppendJsonString(b, instance);
+  }
+  if (!invalid_params_json.empty()) {
+    b += ",\"invalidParams\":";
+    b += invalid_params_json;
+  }
+  b += "}";
+  return r;
+}
+
+// The default of an error answer the server makes itself: problem+json, the request id as
+// `instance`, a reason for the log.
+Response Refusal(std::string_view request_id, int status, std::string_view title,
+                 std::string_view detail, std::string_view reason) {
+  Response r = MakeProblem(status, title, detail, "", request_id);
+  r.error_reason = reason;
+  return r;
+}
+
+double MillisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 // The Date header (RFC 9110 6.6.1), formatted at most once a second per thread. Protocol
 // plumbing, so it reads the system clock directly rather than through an injected Clock.
@@ -167,23 +210,7 @@ std::string Request::Header(std::string_view lower_name) const {
 
 Response Problem(int status, std::string_view title, std::string_view detail,
                  std::string_view invalid_params_json) {
-  Response r;
-  r.status = status;
-  r.content_type = "application/problem+json";
-  std::string& b = r.body;
-  b.reserve(96 + title.size() + detail.size() + invalid_params_json.size());
-  b += "{\"type\":\"about:blank\",\"title\":";
-  AppendJsonString(b, title);
-  b += ",\"status\":";
-  b += std::to_string(status);
-  b += ",\"detail\":";
-  AppendJsonString(b, detail);
-  if (!invalid_params_json.empty()) {
-    b += ",\"invalidParams\":";
-    b += invalid_params_json;
-  }
-  b += "}";
-  return r;
+  return MakeProblem(status, title, detail, invalid_params_json, "");
 }
 
 struct HttpServer::Impl {
@@ -211,8 +238,12 @@ struct HttpServer::Impl {
   template <class Stream>
   asio::awaitable<void> Close(Stream& stream, bool drain);
   asio::awaitable<Response> Dispatch(Request& req);
-  static Response Invoke(const Router::Route& route, const Request& req);
-  void Build(Response r, unsigned version, bool keep_alive, bool head, std::string& wire) const;
+  Response Invoke(const Router::Route& route, const Request& req) const;
+  // An error answer the server makes itself, by the listener's renderer.
+  Response Refuse(std::string_view request_id, int status, std::string_view title,
+                  std::string_view detail, std::string_view reason) const;
+  void Build(Response& r, unsigned version, bool keep_alive, bool head,
+             std::string_view request_id, std::string& wire) const;
   void StopUnits();
 };
 
@@ -351,6 +382,8 @@ asio::awaitable<void> HttpServer::Impl::Serve(IoUnit& u, Stream& stream, Conn& c
       if (ec) break;
       buffer.commit(n);
     }
+    const auto request_start = std::chrono::steady_clock::now();
+    std::string request_id = NewRequestId();
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(cfg.max_body);
@@ -372,21 +405,28 @@ asio::awaitable<void> HttpServer::Impl::Serve(IoUnit& u, Stream& stream, Conn& c
     if (ec) {
       std::optional<Response> refusal;
       if (ec == bhttp::error::body_limit) {
-        refusal = Problem(413, "Payload Too Large",
-                          "The request body exceeds " + std::to_string(cfg.max_body) + " bytes.");
+        refusal = Refuse(request_id, 413, "Payload Too Large",
+                          "The request body exceeds " + std::to_string(cfg.max_body) + " bytes.",
+                          "http.body_too_large");
       } else if (ec == bhttp::error::header_limit) {
-        refusal = Problem(431, "Request Header Fields Too Large",
-                          "The request line and headers exceed 8 KiB.");
+        refusal = Refuse(request_id, 431, "Request Header Fields Too Large",
+                          "The request line and headers exceed 8 KiB.", "http.header_too_large");
       } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                  ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        refusal = Problem(400, "Bad Request", "The request is not valid HTTP/1.1.");
+        refusal = Refuse(request_id, 400, "Bad Request", "The request is not valid HTTP/1.1.",
+                          "http.malformed");
       }
       if (!refusal) break;  // the peer went away or timed out: nothing to answer
       conn.busy = true;
-      Build(std::move(*refusal), 11, false, false, wire);
+      Build(*refusal, 11, false, false, request_id, wire);
       lowest.expires_after(kWriteTimeout);
       auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), kTok);
       conn.busy = false;
+      // What the parser read of the request line before it gave up ("" when nothing).
+      std::string_view method = parser.get().method_string();
+      std::string_view target = parser.get().target();
+      LogRequest({cfg.name, request_id, method, PathOf(target), refusal->status,
+                  MillisecondsSince(request_start), refusal->error_reason});
       if (wec) break;
       // The client may still be sending the refused request: read it away before closing,
       // or the kernel answers with a reset that can destroy our answer in flight.
@@ -409,16 +449,19 @@ asio::awaitable<void> HttpServer::Impl::Serve(IoUnit& u, Stream& stream, Conn& c
     req.body = std::move(msg.body());
     req.client_cert_serial = peer.serial;  // views: `peer` outlives the request
     req.client_cert_subject = peer.subject;
+    req.id = std::move(request_id);
     bool keep_alive = msg.keep_alive();
     unsigned version = msg.version();
     bool head = msg.method() == bhttp::verb::head;
 
     Response r = co_await Dispatch(req);
     keep_alive = keep_alive && !u.stopping;
-    Build(std::move(r), version, keep_alive, head, wire);
+    Build(r, version, keep_alive, head, req.id, wire);
     lowest.expires_after(kWriteTimeout);
     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), kTok);
     conn.busy = false;
+    LogRequest({cfg.name, req.id, req.method, req.path, r.status, MillisecondsSince(request_start),
+                r.error_reason});
     if (wec) break;
     if (!keep_alive || u.stopping) {
       co_await Close(stream, /*drain=*/false);
@@ -454,30 +497,42 @@ asio::awaitable<void> HttpServer::Impl::Close(Stream& stream, bool drain) {
   lowest.socket().close(ignored);
 }
 
-Response HttpServer::Impl::Invoke(const Router::Route& route, const Request& req) {
+Response HttpServer::Impl::Refuse(std::string_view request_id, int status,
+                                  std::string_view title, std::string_view detail,
+                                  std::string_view reason) const {
+  if (!cfg.render_refusal) return Refusal(request_id, status, title, detail, reason);
+  Response r = cfg.render_refusal(ServerRefusal{status, title, detail, reason, request_id});
+  r.error_reason = reason;
+  return r;
+}
+
+Response HttpServer::Impl::Invoke(const Router::Route& route, const Request& req) const {
+  // The route's pattern and the exception's type, not what(): that may quote the request.
   try {
     return route.handler(req);
   } catch (const std::exception& e) {
-    // The pattern, not the path: a path could carry data that must not reach logs.
-    std::fprintf(stderr, "http: handler for %s %s threw: %s\n", route.method.c_str(),
-                 route.pattern.c_str(), e.what());
+    log::Error("http.handler_threw", {{"request_id", req.id}, {"method", route.method},
+                                      {"route", route.pattern}, {"exception", ExceptionType(e)}});
   } catch (...) {
-    std::fprintf(stderr, "http: handler for %s %s threw a non-exception\n",
-                 route.method.c_str(), route.pattern.c_str());
+    log::Error("http.handler_threw", {{"request_id", req.id}, {"method", route.method},
+                                      {"route", route.pattern}, {"exception", "(not a class)"}});
   }
-  return Problem(500, "Internal Server Error", "The request could not be processed.");
+  return Refuse(req.id, 500, "Internal Server Error", "The request could not be processed.",
+                 "http.handler_threw");
 }
 
 asio::awaitable<Response> HttpServer::Impl::Dispatch(Request& req) {
   Router::Match m = router.Find(req.method, req.path);
   switch (m.outcome) {
     case Router::Outcome::kNotFound:
-      co_return Problem(404, "Not Found", "No resource at this path.");
+      co_return Refuse(req.id, 404, "Not Found", "No resource at this path.", "http.not_found");
     case Router::Outcome::kBadPath:
-      co_return Problem(400, "Bad Request", "The request path is not valid.");
+      co_return Refuse(req.id, 400, "Bad Request", "The request path is not valid.",
+                        "http.bad_path");
     case Router::Outcome::kMethodNotAllowed: {
-      Response r = Problem(405, "Method Not Allowed", "This resource does not allow " +
-                                                          req.method + ".");
+      Response r = Refuse(req.id, 405, "Method Not Allowed",
+                           "This resource does not allow " + req.method + ".",
+                           "http.method_not_allowed");
       r.headers.emplace_back("Allow", std::move(m.allow));
       co_return r;
     }
@@ -488,7 +543,9 @@ asio::awaitable<Response> HttpServer::Impl::Dispatch(Request& req) {
   const Router::Route& route = *m.route;
   if (route.mode == Mode::kInline) co_return Invoke(route, req);
   // Run on the worker pool; the coroutine resumes on this connection's I/O thread.
-  auto work = [&route, &req]() -> asio::awaitable<Response> { co_return Invoke(route, req); };
+  auto work = [this, &route, &req]() -> asio::awaitable<Response> {
+    co_return Invoke(route, req);
+  };
   Response r = co_await asio::co_spawn(pool->get_executor(), std::move(work), asio::use_awaitable);
   co_return r;
 }
@@ -496,13 +553,15 @@ asio::awaitable<Response> HttpServer::Impl::Dispatch(Request& req) {
 // Serialises the answer by hand into `wire` (cleared first; its capacity is reused from one
 // request to the next on a connection): one contiguous buffer, one TLS record, and no
 // allocation per header, which the hot verification call notices.
-void HttpServer::Impl::Build(Response r, unsigned version, bool keep_alive, bool head,
-                             std::string& wire) const {
+void HttpServer::Impl::Build(Response& r, unsigned version, bool keep_alive, bool head,
+                             std::string_view request_id, std::string& wire) const {
   bool headers_ok = IsFieldValue(r.content_type);
   for (const auto& [k, v] : r.headers) headers_ok = headers_ok && IsToken(k) && IsFieldValue(v);
   if (r.status < 200 || r.status > 599 || !headers_ok) {
-    std::fprintf(stderr, "http: handler gave an invalid status (%d) or header\n", r.status);
-    r = Problem(500, "Internal Server Error", "The request could not be processed.");
+    log::Error("http.invalid_response",
+               {{"request_id", request_id}, {"status", r.status}, {"headers_ok", headers_ok}});
+    r = Refuse(request_id, 500, "Internal Server Error", "The request could not be processed.",
+                "http.invalid_response");
   }
   bool no_body = r.status == 204 || r.status == 304;
   if (no_body) r.body.clear();
@@ -573,7 +632,8 @@ void HttpServer::Start() {
           unit->ioc.run();
           break;
         } catch (const std::exception& e) {
-          std::fprintf(stderr, "http: I/O thread caught: %s\n", e.what());
+          log::Error("http.io_thread_exception",
+                     {{"listener", m.cfg.name}, {"exception", ExceptionType(e)}});
         }
       }
       std::lock_guard lock(m.mu);
@@ -581,6 +641,14 @@ void HttpServer::Start() {
       m.cv.notify_all();
     });
   }
+  const TlsConfig& t = m.cfg.tls_config;
+  log::Info("http.start", {{"listener", m.cfg.name},
+                           {"address", m.cfg.address},
+                           {"port", m.port.load()},
+                           {"tls", m.cfg.tls},
+                           {"client_certificate", m.cfg.tls && !t.client_ca_file.empty()},
+                           {"io_threads", io},
+                           {"worker_threads", std::max(1, m.cfg.worker_threads)}});
 }
 
 void HttpServer::Stop() {
@@ -602,6 +670,8 @@ void HttpServer::Stop() {
   if (m.pool) m.pool->join();
   m.units.clear();
   m.pool.reset();
+  // Only a server that listened (Start can fail before, on a certificate or the bind).
+  if (m.port != 0) log::Info("http.stop", {{"listener", m.cfg.name}, {"port", m.port.load()}});
 }
 
 uint16_t HttpServer::port() const { return impl_->port.load(); }

@@ -12,6 +12,10 @@
 // kBlocking handlers run on a worker pool (they may wait for the database), and the answer
 // is posted back to the connection's I/O thread.
 // Limits: request line + headers <= 8 KiB, body <= cfg.max_body (413 problem+json beyond).
+// Logs (common/log.h): "http.start" and "http.stop" per listener, and one "http.request" line
+// per answer with the listener's name, Request::id, method, path (no query string), status,
+// duration and Response::error_reason (http/request_log.h). The server's own error answers
+// carry the request id as problem+json `instance` too.
 // Thread-safety: Route before Start only; Start/Stop from one controlling thread.
 #pragma once
 
@@ -19,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +40,10 @@ struct Request {
   std::string_view client_cert_serial;   // subject serialNumber
   std::string_view client_cert_subject;  // one-line subject (RFC 2253)
   std::vector<std::string> path_params;  // values matched by "{...}" segments, in order
+  // "urn:uuid:<uuid>", made by the server for this request: the `instance` of an error answer
+  // (problem+json) and the `request_id` of the request's log line, so support finds one from
+  // the other.
+  std::string id;
   std::string Header(std::string_view lower_name) const;  // "" when absent
 };
 
@@ -43,6 +52,9 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // For an error answer: the stable reason (Error::Reason()), which the server puts in the
+  // request's log line. Never sent; never free text (docs/adr/0015).
+  std::string error_reason;
 };
 
 using Handler = std::function<Response(const Request&)>;
@@ -54,7 +66,19 @@ struct TlsConfig {
   std::string client_ca_file;  // when set: client certificates are REQUIRED and verified
 };
 
+// An error answer the server makes itself (400, 404, 405, 413, 431, 500), for the listener's
+// renderer. The views are valid during the call only.
+struct ServerRefusal {
+  int status = 500;
+  std::string_view title;       // English, e.g. "Not Found"
+  std::string_view detail;      // English, one sentence
+  std::string_view reason;      // stable, e.g. "http.not_found" (set as error_reason for the log)
+  std::string_view request_id;  // Request::id
+};
+using RefusalRenderer = std::function<Response(const ServerRefusal&)>;
+
 struct ServerConfig {
+  std::string name = "http";  // the listener's name in log lines ("api", "web")
   std::string address = "127.0.0.1";
   uint16_t port = 0;              // 0 = pick a free port
   int io_threads = 2;
@@ -66,6 +90,9 @@ struct ServerConfig {
   // Added to every response, including those the server makes itself (404, 405, 413, 431),
   // unless the handler set the same header.
   std::vector<std::pair<std::string, std::string>> default_headers;
+  // Renders the server's own error answers; empty: problem+json with the request id as
+  // `instance` (an API listener). A listener for browsers gives an HTML page renderer.
+  RefusalRenderer render_refusal;
 };
 
 class HttpServer {

@@ -339,6 +339,46 @@ TEST(ServerBlockingTest, WaitingBlockingHandlerDoesNotStallTheIoThread) {
   server.Stop();
 }
 
+// A listener's renderer answers the server's own errors (a web listener: HTML pages), for
+// every kind: unknown path, wrong method, too large a body; the reason is still set.
+TEST(ServerRefusalTest, TheListenersRendererAnswersTheServersOwnErrors) {
+  ServerConfig cfg;
+  cfg.max_body = 16;
+  std::vector<std::string> reasons;
+  std::mutex mu;
+  cfg.render_refusal = [&](const ServerRefusal& r) {
+    std::lock_guard lock(mu);
+    reasons.emplace_back(r.reason);
+    Response out;
+    out.status = r.status;
+    out.content_type = "text/html; charset=utf-8";
+    out.body = "<p>" + std::to_string(r.status) + " " + std::string(r.request_id) + "</p>";
+    return out;
+  };
+  HttpServer server(cfg);
+  server.Route("POST", "/x", Mode::kInline, [](const Request&) { return Text("x"); });
+  server.Start();
+  HttpClient client{ClientConfig{}};
+  auto missing = client.Send("GET", Url(server, "/nope"), "");
+  ASSERT_TRUE(missing) << missing.error().message;
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(missing->body.rfind("<p>404 urn:uuid:", 0), 0u) << missing->body;
+  auto method = client.Send("GET", Url(server, "/x"), "");
+  ASSERT_TRUE(method);
+  EXPECT_EQ(method->status, 405);
+  EXPECT_EQ(method->Header("allow"), "POST");
+  EXPECT_EQ(method->body.rfind("<p>405 ", 0), 0u) << method->body;
+  auto large = client.Send("POST", Url(server, "/x"), std::string(100, 'a'));
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->status, 413);
+  EXPECT_EQ(large->body.rfind("<p>413 ", 0), 0u) << large->body;
+  server.Stop();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(reasons, (std::vector<std::string>{"http.not_found", "http.method_not_allowed",
+                                               "http.body_too_large"}));
+}
+
 TEST(ServerStopTest, StopWithOpenKeepAliveConnectionsReturns) {
   ServerConfig cfg;
   cfg.io_threads = 2;

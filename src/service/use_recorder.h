@@ -5,7 +5,9 @@
 // Contract: uses are kept to the minute (docs/adr/0008): the same mandate used by the same
 // provider for the same service through the same channel within one UTC minute is one
 // record, the first. Uses are not durable-critical: beyond a bounded queue they are dropped,
-// and a failing disk loses them silently. The destructor stops the thread and flushes.
+// and a failing disk loses them; each lost record is counted (common/counters.h:
+// uses_dropped_queue_full, uses_dropped_write_failed) and logged as "uses.dropped" at warn
+// level, at most once per ten seconds per cause. The destructor stops the thread and flushes.
 //
 // Thread-safety: all methods are thread-safe; Record() never blocks on the store.
 #pragma once
@@ -19,13 +21,17 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/log.h"
 #include "store/store.h"
 
 namespace volmacht {
 
 class UseRecorder {
  public:
-  explicit UseRecorder(Store& store) : store_(store) {}
+  static constexpr size_t kDefaultMaxQueued = 200000;
+  // Beyond `max_queued` waiting uses, new ones are dropped.
+  explicit UseRecorder(Store& store, size_t max_queued = kDefaultMaxQueued)
+      : store_(store), max_queued_(max_queued) {}
   ~UseRecorder();
   UseRecorder(const UseRecorder&) = delete;
   UseRecorder& operator=(const UseRecorder&) = delete;
@@ -49,6 +55,7 @@ class UseRecorder {
   void FlushLoop();
 
   Store& store_;
+  const size_t max_queued_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<MandateUse> queue_;
@@ -57,6 +64,10 @@ class UseRecorder {
   std::unordered_set<Key, KeyHash> used_this_minute_;
   bool stopping_ = false;
   std::mutex flush_mu_;  // one writer of uses at a time
+  // A drop can repeat on every verification (a full queue) or every second (a failing disk):
+  // one warning per cause per ten seconds; the counters have every record.
+  log::Throttle queue_full_warnings_{std::chrono::seconds(10)};
+  log::Throttle write_failed_warnings_{std::chrono::seconds(10)};
   std::thread flusher_;
 };
 

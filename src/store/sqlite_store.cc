@@ -6,6 +6,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/counters.h"
+#include "common/log.h"
 #include "store/event_chain.h"
 #include "store/migrations.h"
 #include "store/sqlite_conn.h"
@@ -517,13 +519,25 @@ Result<SqliteStore::Head> SqliteStore::ReadHead(SqliteConn& c) {
 // Commits of other processes (volmacht admin or sweep beside a running server) reach the
 // observer as batches of what they changed, as it is stored now: the mandates their events
 // name and, after a catalogue event, the whole catalogue. In chunks, in seq order. A failure
-// leaves followed_seq_ where it was, so the next round tries again.
+// leaves followed_seq_ where it was, so the next round tries again; it is counted
+// (ServiceCounters::follow_failures) and logged, at most once per ten seconds (a lasting cause
+// fails every round).
+void SqliteStore::FollowFailed(std::string_view step, const Error& e) {
+  uint64_t total = Counters().follow_failures.fetch_add(1, std::memory_order_relaxed) + 1;
+  uint64_t held_back = 0;
+  if (!follow_warnings_.Allow(held_back)) return;
+  log::Warn("store.follow_failed", {{"step", step},
+                                    {"reason", e.Reason()},
+                                    {"failures_total", total},
+                                    {"warnings_held_back", held_back}});
+}
+
 void SqliteStore::FollowOthers(const CommitObserver& observer) {
   if (!observer) return;  // they wait for the first observer
   constexpr int64_t kChunk = 10000;
   for (;;) {
     auto lease = AcquireReader();
-    if (!lease) return;
+    if (!lease) return FollowFailed("reader", lease.error());
     SqliteConn& c = **lease;
     std::vector<std::string> ids;  // in order of their first event
     std::unordered_set<std::string> seen;
@@ -532,11 +546,11 @@ void SqliteStore::FollowOthers(const CommitObserver& observer) {
     {
       auto st =
           c.Prepare("SELECT seq, mandate_id FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-      if (!st) return;
+      if (!st) return FollowFailed("events", st.error());
       st->BindInt(1, static_cast<int64_t>(followed_seq_)).BindInt(2, kChunk);
       for (;;) {
         auto row = st->Step();
-        if (!row) return;
+        if (!row) return FollowFailed("events", row.error());
         if (!*row) break;
         last = static_cast<uint64_t>(st->Int(0));
         std::string id = st->Text(1);
@@ -551,16 +565,18 @@ void SqliteStore::FollowOthers(const CommitObserver& observer) {
     WriteBatch changed;
     for (const std::string& text : ids) {
       auto id = Uuid::Parse(text);
-      if (!id) return;
+      if (!id) return FollowFailed("mandate_id", id.error());
       auto m = GetMandate(*id);
-      if (!m) return;
+      if (!m) return FollowFailed("mandate", m.error());
       if (*m) changed.mandates.push_back({std::move(**m), 0});
     }
     if (catalogue) {
       auto providers = ListProviders();
       auto services = ListServices();
       auto sets = ListServiceSets();
-      if (!providers || !services || !sets) return;
+      if (!providers) return FollowFailed("catalogue", providers.error());
+      if (!services) return FollowFailed("catalogue", services.error());
+      if (!sets) return FollowFailed("catalogue", sets.error());
       changed.providers = std::move(*providers);
       changed.services = std::move(*services);
       changed.service_sets = std::move(*sets);

@@ -49,6 +49,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log.h"
 #include "store/store.h"
 
 namespace volmacht {
@@ -131,6 +132,7 @@ class SqliteStore final : public Store {
   CommitObserver Observer() const;
   static Result<Head> ReadHead(store_internal::SqliteConn& c);
   void FollowOthers(const CommitObserver& observer);
+  void FollowFailed(std::string_view step, const Error& e);
   void RunGroup(std::vector<std::unique_ptr<Job>>& group, Timestamp now,
                 const CommitObserver& observer);
   Result<uint64_t> ApplyJob(const Job& job, Timestamp now);
@@ -150,6 +152,7 @@ class SqliteStore final : public Store {
   uint64_t head_seq_ = 0;
   std::string head_hash_;
   uint64_t followed_seq_ = 0;  // the observer has heard of every commit up to here
+  log::Throttle follow_warnings_{std::chrono::seconds(10)};
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/counters.h"
+#include "common/testing/log_capture.h"
 #include "store/event_chain.h"
 #include "store/migrations.h"
 #include "store/sqlite_conn.h"
@@ -990,6 +992,38 @@ TEST_F(StoreTest, TwoWritersOnOneFileContinueOneChain) {
   ASSERT_TRUE(rep);
   EXPECT_TRUE(rep->ok) << rep->problem;
   EXPECT_EQ(rep->records, 3u);
+}
+
+// A round of following others that fails is counted and warned about once, the store keeps
+// writing, and the next round tries the same commits again (here an event of another writer
+// that names no valid mandate id, so every round fails).
+TEST_F(StoreTest, AFailedFollowIsCountedWarnedOnceAndRetried) {
+  Open();
+  SqliteStoreOptions quiet;
+  quiet.follow_period = std::chrono::hours(1);  // only the commit path follows here
+  auto follower = SqliteStore::Open(path_, clock_, quiet);
+  ASSERT_TRUE(follower) << follower.error().message;
+  std::vector<uint64_t> heard;
+  (*follower)->SetCommitObserver([&](const WriteBatch&, uint64_t seq) { heard.push_back(seq); });
+  WriteBatch poison;
+  poison.events = {MakeEvent("not-a-uuid", "GRANTED")};
+  ASSERT_TRUE(store_->Commit(std::move(poison)));
+
+  volmacht::testing::LogCapture logs;
+  const ServiceCountersSnapshot before = ReadServiceCounters();
+  for (int i = 0; i < 3; ++i) {
+    WriteBatch own;
+    own.events = {MakeEvent("", "E" + std::to_string(i))};
+    auto r = (*follower)->Commit(std::move(own));
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  EXPECT_EQ(ReadServiceCounters().follow_failures - before.follow_failures, 3u);
+  std::vector<std::string> warned = logs.With("\"store.follow_failed\"");
+  ASSERT_EQ(warned.size(), 1u) << "one warning per period, however often it fails";
+  EXPECT_NE(warned[0].find("\"level\":\"warn\""), std::string::npos) << warned[0];
+  EXPECT_NE(warned[0].find("\"step\":\"mandate_id\""), std::string::npos) << warned[0];
+  EXPECT_NE(warned[0].find("\"reason\":\"invalid_argument\""), std::string::npos) << warned[0];
+  EXPECT_EQ(heard, (std::vector<uint64_t>{2, 3, 4})) << "only its own commits were heard";
 }
 
 // A store that writes nothing itself still hears of other writers' commits, as they are

@@ -9,6 +9,7 @@
 // that the browser maps to the real loopback ports, as a reverse proxy would: so every URL
 // inside the SAML messages is fixed before any port is known.
 #include "web/login_flow.h"
+#include "web/pages.h"
 
 // saml_common.h first: it includes glib and libxml2 before lasso (docs/saml-profile.md 4.1).
 #include "saml/saml_common.h"
@@ -332,7 +333,7 @@ class LoginFlowTest : public ::testing::Test {
     wc.tls_config.cert_file = d + "/certs/server.pem";
     wc.tls_config.key_file = d + "/certs/server-key.pem";
     wc.max_body = 300 * 1024;
-    web_ = new http::HttpServer(wc);
+    web_ = new http::HttpServer(ForBrowsers(wc));
     http::ServerConfig ac = wc;
     ac.tls_config.client_ca_file = d + "/certs/ca.pem";
     api_ = new http::HttpServer(ac);
@@ -616,6 +617,21 @@ TEST_F(LoginFlowTest, OptionalWithNobodyToActForIsMyselfAtOnce) {
   EXPECT_EQ(got.status, kSuccess);
   EXPECT_EQ(got.acting, kLoner);
   EXPECT_EQ(got.legal, kLoner);
+}
+
+// The web listener's own errors are pages for people, not problem+json for machines.
+TEST_F(LoginFlowTest, TheWebListenersOwnErrorsArePages) {
+  Browser b = NewBrowser();
+  Browser::Page missing = b.Go(std::string(kWebOrigin) + "/bestaat-niet");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_THAT(missing.raw.Header("content-type"), HasSubstr("text/html"));
+  EXPECT_THAT(missing.body, HasSubstr("Pagina niet gevonden"));
+  EXPECT_THAT(missing.body, HasSubstr("Kenmerk voor de helpdesk: <code>urn:uuid:"));
+  EXPECT_EQ(missing.raw.Header("x-frame-options"), "DENY");
+  Browser::Page wrong = b.Post(std::string(kWebOrigin) + "/saml/idp/metadata", "x=1");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_THAT(wrong.raw.Header("content-type"), HasSubstr("text/html"));
+  EXPECT_THAT(wrong.body, HasSubstr("Niet mogelijk"));
 }
 
 // The provider was switched off while the person was at DigiD: whom they may act for cannot

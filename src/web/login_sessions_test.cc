@@ -149,9 +149,13 @@ TEST(PagesTest, ResponsesCarryTheSecurityHeaders) {
   EXPECT_EQ(OriginOf("javascript:alert(1)"), "");
   EXPECT_EQ(OriginOf("https://"), "");
 
-  http::Response e = ErrorResponse(Error::Invalid("bad <thing>"));
+  // One disclosure rule: the page tells the kind of error, never our message (escaped or
+  // not); the reason goes to the log line.
+  http::Response e = ErrorResponse(Error::Invalid("bad <thing>").Because("test.bad_thing"));
   EXPECT_EQ(e.status, 400);
-  EXPECT_THAT(e.body, HasSubstr("bad &lt;thing&gt;"));
+  EXPECT_THAT(e.body, Not(HasSubstr("thing")));
+  EXPECT_THAT(e.body, HasSubstr("Ongeldig verzoek"));
+  EXPECT_EQ(e.error_reason, "test.bad_thing");
   EXPECT_EQ(ErrorResponse(Error::Unavailable("x")).status, 503);
   EXPECT_EQ(ErrorResponse(Error::Forbidden("x")).status, 403);
   EXPECT_EQ(ErrorResponse(Error::TooLarge("x")).status, 413);

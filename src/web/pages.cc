@@ -166,11 +166,51 @@ http::Response ErrorPage(int status, std::string_view title, std::string_view te
 
 http::Response ErrorResponse(const Error& e) {
   ErrorText t = TextFor(e.code);
+  // The page says what kind of error it is; our message stays in the log (its reason), so
+  // no internal detail reaches the user.
   std::string main = "<h1>" + HtmlEscape(t.title) + "</h1>\n<p>" + HtmlEscape(t.text) + "</p>\n";
-  if (!e.message.empty()) {
-    main += "<p>Technische melding: <code>" + HtmlEscape(e.message) + "</code></p>\n";
+  http::Response r = HtmlResponse(t.status, Layout(t.title, main));
+  r.error_reason = std::string(e.Reason());
+  return r;
+}
+
+http::ServerConfig ForBrowsers(http::ServerConfig cfg) {
+  cfg.default_headers = SecurityHeaders();
+  cfg.render_refusal = RefusalPage;
+  return cfg;
+}
+
+http::Response RefusalPage(const http::ServerRefusal& r) {
+  std::string_view title = "Er ging iets mis";
+  std::string_view text = "Er ging bij ons iets mis. Probeer het later opnieuw.";
+  switch (r.status) {
+    case 404:
+      title = "Pagina niet gevonden";
+      text = "Deze pagina bestaat niet. Controleer het adres, of ga terug naar de organisatie "
+             "waar u wilde inloggen.";
+      break;
+    case 405:
+      title = "Niet mogelijk";
+      text = "Deze pagina kan zo niet worden gebruikt. Ga terug naar de organisatie waar u "
+             "wilde inloggen en begin opnieuw.";
+      break;
+    case 413:
+    case 431:
+      title = "Verzoek te groot";
+      text = "Het verzoek is te groot om te verwerken.";
+      break;
+    default:
+      if (r.status >= 400 && r.status < 500) {
+        title = "Ongeldig verzoek";
+        text = "Het verzoek is niet geldig. Ga terug naar de organisatie waar u wilde inloggen "
+               "en probeer het opnieuw.";
+      }
+      break;
   }
-  return HtmlResponse(t.status, Layout(t.title, main));
+  std::string main = "<h1>" + HtmlEscape(title) + "</h1>\n<p>" + HtmlEscape(text) +
+                     "</p>\n<p>Kenmerk voor de helpdesk: <code>" + HtmlEscape(r.request_id) +
+                     "</code></p>\n";
+  return HtmlResponse(r.status, Layout(title, main));
 }
 
 std::string ChoicePage(const ChoiceView& v) {

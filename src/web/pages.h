@@ -22,6 +22,13 @@ namespace volmacht::web {
 // the web server (then the server's own 404/405/413 carry them too).
 std::vector<std::pair<std::string, std::string>> SecurityHeaders();
 
+// Makes `cfg` a listener for browsers: SecurityHeaders() on every answer, and the server's
+// own errors (404, 405, 400, 413, 431, 500) as HTML pages in Dutch, not problem+json.
+http::ServerConfig ForBrowsers(http::ServerConfig cfg);
+// The page for one of the server's own errors, with the request id as a reference for the
+// helpdesk (it identifies the log line; it is no personal data).
+http::Response RefusalPage(const http::ServerRefusal& r);
+
 // A complete HTML response with SecurityHeaders() and a Content-Security-Policy that allows
 // only our inline style, no script, forms to ourselves and to `extra_form_action` (an
 // origin such as "https://provider.example"; "" = none; anything that is not a plain origin
@@ -40,8 +47,8 @@ http::Response SeeOther(std::string_view location);
 std::string Layout(std::string_view title, std::string_view main_html);
 
 // The error page for an error: status from the code (400 malformed, 403 forbidden, 404, 413,
-// 422, 502, 503, else 500) and a Dutch explanation; e.message is shown as "technische
-// melding" (messages in this code base never carry a BSN or echoed input).
+// 422, 502, 503, else 500) and a Dutch explanation by code only: e.message is never shown
+// (one disclosure rule: details are for the log, where the response's error_reason goes).
 http::Response ErrorResponse(const Error& e);
 // An error page with our own words.
 http::Response ErrorPage(int status, std::string_view title, std::string_view text);

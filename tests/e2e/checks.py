@@ -46,6 +46,13 @@ class Checks:
         return self.check(not found, "%s: no BSN in it%s" % (
             what, "" if not found else " (found %d)" % len(found)))
 
+    def no_bsn_in_logs(self, st):
+        """Stops the stack `st` and checks that its logs hold none of the test's BSNs (the
+        finds are printed by the stack)."""
+        leaks = st.stop()
+        return self.check(not leaks, "no BSN in the logs of the stack (%d looked for)%s" % (
+            len(st.bsns), "" if not leaks else ": %d found" % len(leaks)))
+
     def no_echo(self, text, needles, what):
         hits = [n for n in needles if n and n in (text or "")]
         return self.check(not hits, "%s: does not echo %s" % (what, hits or "the request"))

@@ -108,7 +108,7 @@ def main():
 
         c.no_bsn(st.log("demo-provider"), "demo-provider log", bsns)
     finally:
-        st.stop()
+        c.no_bsn_in_logs(st)
     return c.finish()
 
 

@@ -221,7 +221,7 @@ def main():
         for name in ("volmacht", "digid-sim"):
             c.no_bsn(st.log(name), "%s log" % name, bsns)
     finally:
-        st.stop()
+        c.no_bsn_in_logs(st)
     return c.finish()
 
 

@@ -22,6 +22,11 @@ What is registered before volmacht starts (the catalogue is read at start-up):
 After start, mandates Pieter -> Willem for WW-uitkering and Parkeervergunning are made the
 way the README's walkthrough does it (REST API flow B: ask, letter, activate with the code),
 unless already allowed (the demo data may come to contain them).
+
+No BSN in the logs: stop() scans the logs of every process the stack ran (volmacht serve,
+the volmacht commands' stderr, the stand-ins) for every BSN the test had: the persons of the
+fixture, the demo identities (`volmacht demo-identities`) and every "bsn" sent to the REST
+API. It returns what it found; leaving a `with Stack(...)` block raises StackError on a find.
 """
 
 import json
@@ -64,6 +69,31 @@ class StackError(Exception):
     pass
 
 
+def values_of(obj, key):
+    """Every value under `key`, at any depth of a JSON value."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == key and isinstance(v, str):
+                yield v
+            else:
+                yield from values_of(v, key)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from values_of(v, key)
+
+
+def bsn_leaks(log_texts, bsns):
+    """(log name, line number, BSN) for every BSN in a log, as a whole number (not inside a
+    longer run of digits)."""
+    pattern = re.compile(r"(?<![0-9])(%s)(?![0-9])" % "|".join(sorted(bsns)))
+    found = []
+    for name, text in sorted(log_texts.items()):
+        for n, line in enumerate(text.splitlines(), 1):
+            for m in pattern.finditer(line):
+                found.append((name, n, m.group(1)))
+    return found
+
+
 def free_ports(n):
     """n distinct free TCP ports on 127.0.0.1 (bound together, then released)."""
     socks = []
@@ -99,6 +129,8 @@ class Stack:
         self.with_mandates = mandates
         self.procs = []
         self.work = None
+        self.bsns = {AGENT, PRINCIPAL, LONER}  # every BSN the test had (see bsn_leaks)
+        self.leaks = None
 
     # ------------------------------------------------------------ programs
     def exe(self, rel):
@@ -111,6 +143,8 @@ class Stack:
         cmd = [self.exe("src/app/volmacht"), "--data-dir", self.data] + list(args)
         r = subprocess.run(cmd, stdout=stdout or subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=120, check=False)
+        with open(os.path.join(self.work, "volmacht-cli.log"), "ab") as log:
+            log.write(r.stderr)
         if r.returncode != 0:
             raise StackError("volmacht %s failed: %s" % (args[0], r.stderr.decode()[-2000:]))
         return r.stdout.decode() if r.stdout is not None and stdout is None else ""
@@ -153,10 +187,16 @@ class Stack:
             raise
         return self
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, exc, tb):
+        leaks = self.stop()
+        if leaks and exc_type is None:
+            raise StackError("%d BSN(s) in the logs, or nothing to scan" % len(leaks))
+        if not leaks:
+            print("ok   no BSN in the logs (%d BSNs looked for)" % len(self.bsns), flush=True)
 
     def stop(self):
+        """Stops the processes, scans their logs for BSNs, removes the directory. Returns the
+        BSNs found as (log, line, BSN) (printed too); the same list when called again."""
         for name, p in reversed(self.procs):
             if p.poll() is None:
                 p.terminate()
@@ -167,20 +207,50 @@ class Stack:
                 p.kill()
                 p.wait()
         self.procs = []
+        if self.leaks is None and self.work and os.path.isdir(self.work):
+            self.leaks = self.scan_logs()
         if self.work and not os.environ.get("E2E_KEEP"):
             shutil.rmtree(self.work, ignore_errors=True)
+        return self.leaks or []
+
+    def logs(self):
+        """name -> text of every log in the work directory (after the processes stopped)."""
+        out = {}
+        for f in sorted(os.listdir(self.work)):
+            if f.endswith(".log"):
+                out[f] = self.log(f[:-4])
+        return out
+
+    def scan_logs(self):
+        logs = self.logs()
+        leaks = bsn_leaks(logs, self.bsns)
+        for name, n, bsn in leaks:
+            print("FAIL logs: a BSN (%s) in %s line %d: %s" % (
+                bsn, name, n, logs[name].splitlines()[n - 1][:300]), flush=True)
+        served = logs.get("volmacht.log", "")
+        if '"event":"http.request"' not in served or '"event":"serve.stopped"' not in served:
+            # Nothing to scan would make the check pass without looking.
+            leaks.append(("volmacht.log", 0, "no request lines or no stop line"))
+            print("FAIL logs: volmacht.log has no request lines or no serve.stopped line",
+                  flush=True)
+        return leaks
+
+
 
     def start(self):
         self.work = tempfile.mkdtemp(prefix="volmacht-e2e.")
         self.data = os.path.join(self.work, "data")
         self.certs = os.path.join(self.data, "certs")
         fixture = os.path.join(self.src, "data", "brp-fixture.json")
+        with open(fixture, encoding="utf-8") as f:
+            self.bsns |= set(values_of(json.load(f), "burgerservicenummer"))
 
         m = self.spawn("brp-sim", [self.exe("tools/brp-sim/brp-sim"), "--persons", fixture,
                                    "--port", "0"], ready_pattern=r"(http://[0-9.:]+)")
         self.brp_url = m.group(1)
         self.volmacht("dev-certs")
         self.volmacht("demo-seed", "--brp-url", self.brp_url)
+        self.bsns |= set(re.findall(r"\b[0-9]{9}\b", self.volmacht("demo-identities")))
 
         api_port, web_port, demo_port = free_ports(3)
         self.api_url = "https://localhost:%d" % api_port
@@ -308,6 +378,7 @@ class Stack:
 
     # ------------------------------------------------------------ REST API (mutual TLS)
     def api(self, path, body, cert_stem):
+        self.bsns |= set(values_of(body, "bsn"))
         return requests.post(
             self.api_url + "/api/v1" + path, json=body, verify=os.path.join(self.certs, "ca.pem"),
             cert=(os.path.join(self.certs, cert_stem + ".pem"),
@@ -383,7 +454,7 @@ def main(argv):
             if r.returncode != 0 and r.returncode != SKIP:
                 for name in ("volmacht", "digid-sim", "demo-provider"):
                     sys.stderr.write("---- %s log (tail)\n%s\n" % (name, st.log(name)[-3000:]))
-            return r.returncode
+        return r.returncode
     except StackError as e:
         print("FAIL stack: %s" % e)
         return 1

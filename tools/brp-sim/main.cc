@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   volmacht::http::ServerConfig cfg;
+  cfg.name = "brp";
   cfg.address = address;
   cfg.port = static_cast<uint16_t>(port);
   cfg.io_threads = 1;

@@ -279,6 +279,7 @@ Result<void> DigidSim::Start() {
   Impl& m = *impl_;
   auto make = [&](uint16_t port, bool mutual) {
     http::ServerConfig sc;
+    sc.name = mutual ? "digid-resolve" : "digid-browser";
     sc.address = m.cfg.address;
     sc.port = port;
     sc.io_threads = 1;
