@@ -35,6 +35,21 @@ Date AmsterdamDate(Timestamp t) {
   return Date(std::chrono::floor<days>(t + AmsterdamOffset(t)));
 }
 
+// Clock changes happen at 01:00 UTC, never between 22:00 and 23:00 UTC, so the offset two
+// hours before UTC midnight is the one in force at local midnight.
+Timestamp StartOfAmsterdamDay(Date d) {
+  Timestamp utc_midnight{std::chrono::sys_days(d)};
+  return utc_midnight - AmsterdamOffset(utc_midnight - std::chrono::hours(2));
+}
+
+Date AddDays(Date d, int n) { return Date(std::chrono::sys_days(d) + std::chrono::days(n)); }
+
+Date AddYears(Date d, int n) {
+  Date r = d + std::chrono::years(n);
+  if (!r.ok()) r = Date(std::chrono::year_month_day_last(r.year(), r.month() / std::chrono::last));
+  return r;
+}
+
 std::string FormatIsoDate(Date d) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),

@@ -49,6 +49,14 @@ Date AmsterdamDate(Timestamp t);
 // Offset of Europe/Amsterdam from UTC at instant t (3600 or 7200 seconds).
 std::chrono::seconds AmsterdamOffset(Timestamp t);
 
+// The first instant of civil day `d` in Europe/Amsterdam.
+Timestamp StartOfAmsterdamDay(Date d);
+
+// Calendar arithmetic on civil dates. AddYears keeps the day of the month; 29 February
+// becomes 28 February in a year without it.
+Date AddDays(Date d, int n);
+Date AddYears(Date d, int n);
+
 // ISO-8601 helpers. ParseIsoDate accepts exactly YYYY-MM-DD of a real calendar date.
 std::string FormatIsoDate(Date d);
 bool ParseIsoDate(std::string_view text, Date* out);

@@ -14,9 +14,7 @@ namespace volmacht::testing {
 inline Date D(int y, unsigned m, unsigned d) {
   return Date{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
 }
-inline Date AddDays(Date d, int n) {
-  return Date(std::chrono::sys_days(d) + std::chrono::days(n));
-}
+using ::volmacht::AddDays;
 inline Timestamp NoonOf(Date d) {
   return Timestamp(std::chrono::sys_days(d)) + std::chrono::hours(11);
 }

@@ -89,16 +89,6 @@ constexpr std::array<std::pair<EndReason, std::string_view>, 5> kEndReasons{{
 
 // ----- Dates -----
 
-Date AddDays(Date d, int n) {
-  return Date(std::chrono::sys_days(d) + std::chrono::days(n));
-}
-
-// Calendar years; 29 February becomes 28 February in a year without it.
-Date AddYears(Date d, int n) {
-  Date r = d + std::chrono::years(n);
-  if (!r.ok()) r = Date(std::chrono::year_month_day_last(r.year(), r.month() / std::chrono::last));
-  return r;
-}
 
 enum class Age { kAdult, kMinor, kUnknown };
 
@@ -201,6 +191,16 @@ Result<void> CheckLivingPrincipal(const Person& p, Date today) {
 
 constexpr size_t kMaxServicesPerMandate = 500;
 
+// A provider (OIN) is never the agent of a VOLUNTARY mandate: it can neither be named when the
+// request is made nor activate one (a DIRECT mandate is the kind for that).
+Result<void> CheckVoluntaryAgentKind(const Party& agent) {
+  if (agent.kind == PartyKind::kOin) {
+    return Invalid("agent", "agent.soort",
+                   "Een dienstaanbieder kan geen gemachtigde zijn van een vrijwillige machtiging");
+  }
+  return {};
+}
+
 // Shape of the request per kind (kInvalidArgument): who may initiate, whether an agent and
 // a provider are needed, and evidence for what a clerk registers.
 Result<void> CheckShape(const NewMandate& req) {
@@ -214,11 +214,7 @@ Result<void> CheckShape(const NewMandate& req) {
       if (!req.agent && req.initiator != Initiator::kPrincipal) {
         return Invalid("agent", "agent.ontbreekt", "Geef de gemachtigde op");
       }
-      if (req.agent && req.agent->kind == PartyKind::kOin) {
-        return Invalid("agent", "agent.soort",
-                       "Een dienstaanbieder kan geen gemachtigde zijn van een vrijwillige "
-                       "machtiging");
-      }
+      if (req.agent) return CheckVoluntaryAgentKind(*req.agent);
       return {};
     case MandateKind::kDirect:
       if (!req.provider) {
@@ -428,10 +424,7 @@ Result<Transition> CreateMandate(const NewMandate& req, const CreationFacts& f, 
       return Fail(a.error());
     }
   }
-  if (f.duplicate_active) {
-    return Rule("services", "machtiging.dubbel",
-                "Er is al een actieve machtiging voor deze personen en deze dienst");
-  }
+  if (auto d = CheckNotDuplicate(f.duplicate_active); !d) return Fail(d.error());
   if (req.kind == MandateKind::kVoluntary && f.open_requests_of_initiator >= kMaxOpenRequests) {
     return Rule("services", "verzoeken.maximum",
                 "U heeft al " + std::to_string(kMaxOpenRequests) + " openstaande verzoeken");
@@ -499,6 +492,34 @@ json ActiveDetail(const Mandate& m) {
 
 }  // namespace
 
+Result<void> CheckActivator(const Mandate& m, const Party& agent,
+                            const std::optional<Person>& person,
+                            const std::vector<Service>& services, Date today) {
+  if (m.agent) return {};  // named, and checked when the request was made
+  if (agent.IsPerson()) {
+    if (!person || !SamePerson(*person, agent.id)) {
+      return Rule("agent", "agent.onbekend", "De gemachtigde staat niet in de basisregistratie");
+    }
+    if (auto ok = CheckAgentPerson(*person, std::nullopt, today); !ok) return ok;
+  }
+  for (const Service& s : services) {
+    if (!AgentTypeAllows(s.agent_type, agent)) {
+      return Rule("agent", "dienst.agenttype",
+                  agent.IsPerson() ? "Voor deze dienst kan alleen een organisatie worden gemachtigd"
+                                   : "Voor deze dienst kan alleen een persoon worden gemachtigd");
+    }
+  }
+  return {};
+}
+
+Result<void> CheckNotDuplicate(bool duplicate_active) {
+  if (duplicate_active) {
+    return Rule("services", "machtiging.dubbel",
+                "Er is al een actieve machtiging voor deze personen en deze dienst");
+  }
+  return {};
+}
+
 Result<Transition> Activate(const Mandate& m, const Party& agent, Date today, Timestamp now,
                             const std::string& actor, Channel ch) {
   if (auto ok = CheckCanBecomeActive(m, today); !ok) return Fail(ok.error());
@@ -507,10 +528,7 @@ Result<Transition> Activate(const Mandate& m, const Party& agent, Date today, Ti
       return Fail(Error::Forbidden("Alleen de genoemde gemachtigde kan deze machtiging activeren"));
     }
   } else {
-    if (agent.kind == PartyKind::kOin) {
-      return Rule("agent", "agent.soort",
-                  "Een dienstaanbieder kan geen vrijwillige machtiging activeren");
-    }
+    if (auto ok = CheckVoluntaryAgentKind(agent); !ok) return Fail(ok.error());
     if (agent.IsPerson() && agent.id == m.principal.str()) {
       return Rule("agent", "agent.is.principal",
                   "De gemachtigde kan niet dezelfde persoon zijn als de vertegenwoordigde");

@@ -133,6 +133,18 @@ inline constexpr int kAdultAge = 18;
                                                const Uuid& id, const std::string& actor,
                                                Channel channel);
 
+// The rules for whoever activates a request that named no agent (known only then), the
+// same the request would have checked for a named agent: a person in the register, alive and
+// surely adult; and every service must allow that kind of agent. `person` is the register's
+// entry when `agent` is a person (nullopt: not in the register). Errors: kRuleViolation.
+[[nodiscard]] Result<void> CheckActivator(const Mandate& m, const Party& agent,
+                                          const std::optional<Person>& person,
+                                          const std::vector<Service>& services, Date today);
+// No second ACTIVE mandate for the same principal, agent and service: kRuleViolation when
+// `duplicate_active` (the fact the use case looked up), for a new mandate and for one that
+// becomes active (activation, approval) alike.
+[[nodiscard]] Result<void> CheckNotDuplicate(bool duplicate_active);
+
 // ----- Transitions on an existing mandate. Each checks the state (kConflict when the
 // transition is not allowed from the effective state) and returns the new mandate with
 // version + 1 and changed = now. Authorisation (who may call) is the use case's job. -----

@@ -232,7 +232,10 @@ TEST(Activate, ProviderCannotActivateVoluntary) {
   m.agent.reset();
   auto r = Activate(m, Party::Provider(MakeOin(1)), kToday, kNow, "x", Channel::kWeb);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, ErrorCode::kRuleViolation);
+  // The same rule, and the same answer, as naming a provider when the request is made.
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  ASSERT_EQ(r.error().params.size(), 1u);
+  EXPECT_EQ(r.error().params[0].code, "agent.soort");
 }
 
 TEST(Approve, NeedsAnAgent) {
@@ -482,6 +485,60 @@ TEST(Names, Terminal) {
                          MandateState::kExpired, MandateState::kRevoked}) {
     EXPECT_TRUE(IsTerminal(s));
   }
+}
+
+}  // namespace
+}  // namespace volmacht
+
+namespace volmacht {
+namespace {
+
+using testing::MakeBsn;
+using testing::MakeKvk;
+using testing::MakeOin;
+using testing::MakePerson;
+using testing::MakeService;
+
+std::string CodeOf(const Result<void>& r) {
+  return r || r.error().params.empty() ? std::string() : r.error().params[0].code;
+}
+
+// The rules for the activator of a request that named nobody: the same the domain applies to
+// a named agent at creation, with the same error codes (before, the service had its own copy
+// with one code for all).
+TEST(CheckActivator, AppliesTheAgentRulesOfCreation) {
+  Mandate m = Requested();
+  m.agent.reset();
+  Bsn who = MakeBsn(3);
+  Party person = Party::Person(who);
+  std::vector<Service> services = {MakeService(1, MakeOin(1))};
+  EXPECT_TRUE(CheckActivator(m, person, MakePerson(who, {1980, 1, 1}), services, kToday));
+  EXPECT_EQ(CodeOf(CheckActivator(m, person, MakePerson(who, {2010, 1, 1}), services, kToday)),
+            "agent.minderjarig");
+  Person dead = MakePerson(who, {1950, 1, 1});
+  dead.deceased = true;
+  EXPECT_EQ(CodeOf(CheckActivator(m, person, dead, services, kToday)), "agent.overleden");
+  EXPECT_EQ(CodeOf(CheckActivator(m, person, MakePerson(who, {0, 0, 0}), services, kToday)),
+            "agent.geboortedatum.onbekend");
+  EXPECT_EQ(CodeOf(CheckActivator(m, person, std::nullopt, services, kToday)), "agent.onbekend");
+  // The register's entry must be the activator's own.
+  EXPECT_EQ(CodeOf(CheckActivator(m, person, MakePerson(MakeBsn(4), {1980, 1, 1}), services,
+                                  kToday)),
+            "agent.onbekend");
+  // Every service must allow this kind of agent.
+  services[0].agent_type = AgentType::kOrganisation;
+  auto r = CheckActivator(m, person, MakePerson(who, {1980, 1, 1}), services, kToday);
+  EXPECT_EQ(CodeOf(r), "dienst.agenttype");
+  EXPECT_EQ(r ? ErrorCode::kInternal : r.error().code, ErrorCode::kRuleViolation);
+  EXPECT_TRUE(CheckActivator(m, Party::Organisation(MakeKvk(1)), std::nullopt, services, kToday));
+  // A named agent was checked when the request was made.
+  Mandate named = Requested();
+  EXPECT_TRUE(CheckActivator(named, *named.agent, std::nullopt, services, kToday));
+}
+
+TEST(CheckNotDuplicate, RefusesASecondActiveMandate) {
+  EXPECT_TRUE(CheckNotDuplicate(false));
+  EXPECT_EQ(CodeOf(CheckNotDuplicate(true)), "machtiging.dubbel");
 }
 
 }  // namespace

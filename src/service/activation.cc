@@ -20,29 +20,9 @@ namespace {
 
 using json = nlohmann::json;
 using service_internal::Param;
-using service_internal::SurelyAdult;
 
 Error WrongCode() {
   return Error::Invalid("De code is onjuist", {{"code", "code.onjuist", "De code is onjuist"}});
-}
-
-// The activator of a request without a named agent is known only now: the checks the
-// domain made at creation for a named agent person are made here.
-Result<void> CheckActivator(const Mandate& m, const std::optional<Person>& activator,
-                            const CatalogueSnapshot& cat, Date today) {
-  if (m.agent) return {};  // named and checked when the request was made
-  if (!activator || activator->deceased || !SurelyAdult(*activator, today)) {
-    return Param(ErrorCode::kRuleViolation, "agent", "agent.niet.toegestaan",
-                 "U kunt deze machtiging niet activeren: u moet 18 jaar of ouder zijn");
-  }
-  for (const Uuid& id : m.services) {
-    const Service* s = cat.FindService(id);
-    if (s && (s->agent_type == AgentType::kOrganisation || s->agent_type == AgentType::kNone)) {
-      return Param(ErrorCode::kRuleViolation, "agent", "dienst.agenttype",
-                   "Voor deze dienst kan alleen een organisatie worden gemachtigd");
-    }
-  }
-  return {};
 }
 
 }  // namespace
@@ -163,14 +143,17 @@ Result<WriteResult> MandateService::Activate(const Caller& c, const Bsn& princip
     Result<Impl::CodeMatch> match = I.MatchCode(c, principal, code, *cat, people, a);
     if (!match) return Fail(match.error());
     const Mandate& m = match->mandate;
-    if (auto ok = CheckActivator(m, match->agent, *cat, a.today); !ok) return Fail(ok.error());
     Party me = *ActingCitizen(c);
+    std::vector<Service> services;
+    for (const Uuid& id : m.services) {
+      if (const Service* s = cat->FindService(id)) services.push_back(*s);
+    }
+    if (auto ok = CheckActivator(m, me, match->agent, services, a.today); !ok) {
+      return Fail(ok.error());
+    }
     Result<bool> dup = I.DuplicateActive(m.principal, me, m.services, a.today, m.id);
     if (!dup) return Fail(dup.error());
-    if (*dup) {
-      return Param(ErrorCode::kRuleViolation, "services", "machtiging.dubbel",
-                   "Er is al een actieve machtiging voor deze personen en deze dienst");
-    }
+    if (auto ok = CheckNotDuplicate(*dup); !ok) return Fail(ok.error());
     Result<Transition> t = volmacht::Activate(m, me, a.today, a.now, c.Actor(), c.channel);
     if (!t) return Fail(t.error());
     WriteBatch b;
@@ -196,11 +179,7 @@ Result<WriteResult> MandateService::Approve(const Caller& c, const Uuid& id) {
         if (m.agent && EffectiveState(m, a.today) == MandateState::kRequested) {
           Result<bool> dup = I.DuplicateActive(m.principal, *m.agent, m.services, a.today, m.id);
           if (!dup) return Fail(dup.error());
-          if (*dup) {
-            return Param(ErrorCode::kRuleViolation, "services", "machtiging.dubbel",
-                         "Er is al een actieve machtiging voor deze personen en "
-                         "deze dienst");
-          }
+          if (auto ok = CheckNotDuplicate(*dup); !ok) return Fail(ok.error());
         }
         Result<Transition> t = volmacht::Approve(m, a.today, a.now, c.Actor(), c.channel);
         if (!t) return t;

@@ -120,10 +120,21 @@ bool TouchesOwnService(const Caller& c, const Mandate& m, const CatalogueSnapsho
                      [&](const Uuid& s) { return OwnsService(c, s, cat); });
 }
 
+// The caller's provider when it is in the catalogue and active, else nullptr: the one place
+// that says what an active provider is.
+const Provider* ActiveProvider(const Caller& c, const CatalogueSnapshot& cat) {
+  const Provider* p = c.provider ? cat.FindProvider(*c.provider) : nullptr;
+  return p != nullptr && p->active ? p : nullptr;
+}
+
+Error NotActive() {
+  return Error::Forbidden("Uw organisatie is geen actieve aangesloten dienstaanbieder")
+      .Because("provider.not_active");
+}
+
 bool CounterProvider(const Caller& c, const CatalogueSnapshot& cat) {
-  if (!c.provider) return false;
-  const Provider* p = cat.FindProvider(*c.provider);
-  return p && p->active && p->counter_addendum;
+  const Provider* p = ActiveProvider(c, cat);
+  return p && p->counter_addendum;
 }
 
 }  // namespace
@@ -191,11 +202,7 @@ Result<void> Authorize(const Caller& c, Action a, const CatalogueSnapshot& cat) 
 
 Result<void> ProviderIsActive(const Caller& c, const CatalogueSnapshot& cat) {
   if (ActsForProvider(c.kind) && c.provider) {
-    const Provider* p = cat.FindProvider(*c.provider);
-    if (p == nullptr || !p->active) {
-      return Fail(Error::Forbidden("Uw organisatie is geen actieve aangesloten dienstaanbieder")
-                      .Because("provider.not_active"));
-    }
+    if (ActiveProvider(c, cat) == nullptr) return Fail(NotActive());
   }
   return {};
 }
@@ -331,8 +338,7 @@ Result<void> MayListPrincipal(const Caller& c, const Bsn& principal) {
 
 Result<void> MayVerify(const Caller& c, const Uuid& service, const CatalogueSnapshot& cat) {
   if (auto own = ServiceOfCaller(c, service, cat); !own) return own;
-  const Provider* p = c.provider ? cat.FindProvider(*c.provider) : nullptr;
-  if (!p || !p->active) return Fail(Error::Forbidden("Uw organisatie is niet actief"));
+  if (ActiveProvider(c, cat) == nullptr) return Fail(NotActive());
   return {};
 }
 

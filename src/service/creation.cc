@@ -22,7 +22,6 @@ using service_internal::AddressLinesOf;
 using service_internal::Ids;
 using service_internal::Param;
 using service_internal::PersonBsn;
-using service_internal::StartOfAmsterdamDay;
 
 // ----- Voluntary mandates -----
 
@@ -30,10 +29,6 @@ Result<WriteResult> MandateService::Grant(const Caller& c, const GrantRequest& r
   Impl& I = *impl_;
   if (auto ok = Authorize(c, Action::kGrant, *I.views->Cat()); !ok) return Fail(ok.error());
   if (r.agent) {
-    if (r.agent->kind == PartyKind::kOin) {
-      return Param(ErrorCode::kInvalidArgument, "agent", "agent.soort",
-                   "Een dienstaanbieder kan geen gemachtigde zijn van een vrijwillige machtiging");
-    }
     if (r.agent->IsPerson() && !r.agent_birth) {
       return Param(ErrorCode::kInvalidArgument, "agent_birth", "geboortedatum.verplicht",
                    "Geef de geboortedatum van de gemachtigde op");

@@ -7,27 +7,6 @@
 namespace volmacht {
 namespace service_internal {
 
-// Clock changes happen at 01:00 UTC, never between 22:00 and 23:00 UTC, so the offset two
-// hours before UTC midnight is the one in force at local midnight.
-Timestamp StartOfAmsterdamDay(Date d) {
-  Timestamp utc_midnight{std::chrono::sys_days(d)};
-  return utc_midnight - AmsterdamOffset(utc_midnight - std::chrono::hours(2));
-}
-
-namespace {
-
-Date AddYears(Date d, int n) {
-  Date r = d + std::chrono::years(n);
-  if (!r.ok()) r = Date(std::chrono::year_month_day_last(r.year(), r.month() / std::chrono::last));
-  return r;
-}
-
-}  // namespace
-
-bool SurelyAdult(const Person& p, Date today) {
-  std::optional<Date> latest = p.birth.Latest();
-  return latest && AddYears(*latest, kAdultAge) <= today;
-}
 
 bool Intersects(const std::vector<Uuid>& a, const std::vector<Uuid>& b) {
   for (const Uuid& x : a) {

@@ -35,12 +35,6 @@ inline constexpr size_t kMaxRequestServices = 500;
 
 // ----- Small helpers -----
 
-inline Date AddDays(Date d, int n) { return Date(std::chrono::sys_days(d) + std::chrono::days(n)); }
-
-// The first instant of civil day `d` in Europe/Amsterdam.
-Timestamp StartOfAmsterdamDay(Date d);
-// Adult on every birth date the register's (possibly incomplete) date allows.
-bool SurelyAdult(const Person& p, Date today);
 bool Intersects(const std::vector<Uuid>& a, const std::vector<Uuid>& b);
 std::vector<Uuid> Ids(const std::vector<Service>& s);
 // The person's name as the register has it; "" when not in the register.
