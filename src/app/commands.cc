@@ -18,6 +18,7 @@
 #include "api/rest_api.h"
 #include "app/demo_data.h"
 #include "common/crypto.h"
+#include "common/secret_file.h"
 #include "common/log.h"
 #include "http/dev_certs.h"
 #include "http/server.h"
@@ -70,15 +71,10 @@ Result<std::string> CodeKey(const GlobalOptions& g) {
   if (!fs::exists(path)) {
     fs::create_directories(dir);
     ::chmod(dir.c_str(), 0700);
-    std::string key = ToHex(RandomBytes(32));
-    std::string tmp = path + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << key;
-      if (!out) return volmacht::Fail(Error::Unavailable("cannot write " + tmp));
+    // 0600 from creation: the key is never readable by others, not even for a moment.
+    if (auto w = WriteSecretFile(path, ToHex(RandomBytes(32))); !w) {
+      return volmacht::Fail(w.error());
     }
-    ::chmod(tmp.c_str(), 0600);
-    fs::rename(tmp, path);
   }
   return ReadFile(path);
 }

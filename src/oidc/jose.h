@@ -1,4 +1,4 @@
-// The small part of JOSE the OIDC provider needs: base64url, an EC P-256 signing key loaded
+// The small part of JOSE the OIDC provider needs: an EC P-256 signing key loaded
 // from (or created as) a PEM file, ES256 JWS signing with the JOSE raw r||s signature form,
 // and the key's public JWK with an RFC 7638 thumbprint as kid.
 //
@@ -7,8 +7,8 @@
 //   std::string jws = key->SignJws(R"({"iss":"..."})");
 //
 // Errors: kUnavailable when a file cannot be read or written, kInvalidArgument when the PEM
-// is not an EC P-256 private key, kInternal when OpenSSL fails. Base64 decoders refuse
-// anything outside their alphabet (no whitespace, no guessing).
+// is not an EC P-256 private key, kInternal when OpenSSL fails. (Base64 and base64url:
+// common/encoding.h.)
 // Thread-safety: EcSigningKey is immutable after Load; SignJws may run on many threads.
 #pragma once
 
@@ -16,24 +16,17 @@
 #include <string>
 #include <string_view>
 
+#include "common/encoding.h"
 #include "common/result.h"
+#include "common/secret_file.h"
 
 typedef struct evp_pkey_st EVP_PKEY;
 
 namespace volmacht::oidc {
 
-std::string Base64UrlEncode(std::string_view bytes);                       // no padding
-[[nodiscard]] Result<std::string> Base64UrlDecode(std::string_view text);  // no padding
-[[nodiscard]] Result<std::string> Base64Decode(std::string_view text);     // padding required
-
 // Creates path with a fresh EC P-256 private key (PKCS#8 PEM, mode 0600, via
 // WriteSecretFile) when it does not exist; leaves an existing file alone.
 [[nodiscard]] Result<void> EnsureEs256KeyFile(const std::string& path);
-
-// Writes content to path with mode 0600 (temporary name, fsync, hard link), creating parent
-// directories. When path already exists it is left alone and the call succeeds.
-// kUnavailable when writing fails.
-[[nodiscard]] Result<void> WriteSecretFile(const std::string& path, std::string_view content);
 
 class EcSigningKey {
  public:

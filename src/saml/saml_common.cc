@@ -405,43 +405,10 @@ Result<std::string> Base64Decode(std::string_view text, std::size_t max_out) {
     if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
     clean.push_back(c);
   }
-  if (clean.size() % 4 != 0) return Fail(Error::Invalid("bad base64"));
   if (clean.size() / 4 * 3 > max_out + 2) return Fail(Error::TooLarge("SAML message too large"));
-  std::string out;
-  out.reserve(clean.size() / 4 * 3);
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  for (size_t i = 0; i < clean.size(); i += 4) {
-    bool last = i + 4 == clean.size();
-    int pad = 0;
-    if (last && clean[i + 3] == '=') pad = clean[i + 2] == '=' ? 2 : 1;
-    int v[4];
-    for (int k = 0; k < 4 - pad; ++k) {
-      v[k] = val(clean[i + static_cast<size_t>(k)]);
-      if (v[k] < 0) return Fail(Error::Invalid("bad base64"));
-    }
-    for (int k = 4 - pad; k < 4; ++k) v[k] = 0;
-    uint32_t n = static_cast<uint32_t>(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-    out.push_back(static_cast<char>(n >> 16));
-    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
-    if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
-  }
-  if (out.size() > max_out) return Fail(Error::TooLarge("SAML message too large"));
-  return out;
-}
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
+  Result<std::string> out = volmacht::Base64Decode(clean);
+  if (!out) return Fail(Error::Invalid("bad base64"));
+  if (out->size() > max_out) return Fail(Error::TooLarge("SAML message too large"));
   return out;
 }
 
@@ -473,22 +440,6 @@ Result<std::string> RawInflate(std::string_view data, std::size_t max_out) {
     }
   }
   inflateEnd(&zs);
-  return out;
-}
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
   return out;
 }
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/encoding.h"
 #include "common/result.h"
 #include "http/syntax.h"
 
@@ -165,14 +166,13 @@ const xmlNode* XmlFind(const xmlNode* n, const char* name);   // depth first ove
 std::string XmlAttr(const xmlNode* n, const char* name);      // "" when absent
 std::string XmlText(const xmlNode* n);                        // the node's text content
 using http::UrlEncode;  // percent-encoding, one definition for the program
-// Strict base64 (standard alphabet, padding required, ASCII whitespace skipped).
+// Base64 of a SAML binding: ASCII whitespace skipped (line breaks are allowed there), then
+// strict standard base64 (common/encoding.h), at most max_out bytes decoded.
 [[nodiscard]] Result<std::string> Base64Decode(std::string_view text, std::size_t max_out);
-std::string Base64Encode(std::string_view bytes);
+using volmacht::Base64Encode;
 // Raw DEFLATE inflate with an output limit. Errors: kTooLarge, kInvalidArgument.
 [[nodiscard]] Result<std::string> RawInflate(std::string_view data, std::size_t max_out);
-
-// Escapes & < > " ' for HTML text and attribute values (also valid for XML).
-std::string HtmlEscape(std::string_view text);
+using volmacht::HtmlEscape;  // also valid for XML text and attribute values
 
 // SAML dateTime in UTC with whole seconds: "2026-11-29T03:08:59Z".
 std::string FormatSamlTime(Timestamp t);

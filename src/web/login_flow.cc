@@ -10,7 +10,6 @@
 
 #include "common/crypto.h"
 #include "http/form.h"
-#include "saml/saml_common.h"
 #include "web/login_sessions.h"
 #include "web/pages.h"
 

@@ -892,7 +892,7 @@ json JwtPayload(const std::string& jwt) {
   std::string part = jwt.substr(a + 1, b - a - 1);
   for (char& c : part) c = c == '-' ? '+' : c == '_' ? '/' : c;
   while (part.size() % 4) part += '=';
-  auto bytes = saml::Base64Decode(part, 64 * 1024);
+  auto bytes = Base64Decode(part);
   return bytes ? json::parse(*bytes, nullptr, false) : json();
 }
 

@@ -3,12 +3,11 @@
 #include <cctype>
 
 #include "common/crypto.h"
-#include "saml/saml_common.h"
+#include "common/encoding.h"
 
 namespace volmacht::web {
 namespace {
 
-using saml::HtmlEscape;
 
 // The only style of the pages; allowed by its hash in the Content-Security-Policy.
 constexpr std::string_view kStyle =
@@ -33,7 +32,7 @@ constexpr std::string_view kAutoPostHandler = "document.forms[0].submit()";
 std::string CspHash(std::string_view text) {
   Digest d = Sha256(text);
   return "'sha256-" +
-         saml::Base64Encode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size())) +
+         Base64Encode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size())) +
          "'";
 }
 
