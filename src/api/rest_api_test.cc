@@ -20,7 +20,7 @@
 #include "common/testing/log_capture.h"
 #include "http/client.h"
 #include "registry/testing/map_registry.h"
-#include "http/dev_certs.h"
+#include "dev_certs.h"
 #include "store/sqlite_store.h"
 
 namespace volmacht::api {
@@ -76,7 +76,7 @@ class RestApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     pki_ = new TempDir();
-    auto made = http::MakeDevCerts(pki_->path(), {"localhost"},
+    auto made = devcerts::MakeDevCerts(pki_->path(), {"localhost"},
                                    {{"prov1", "Belastingdienst", kOin1},
                                     {"prov2", "Gemeente Ons Dorp", kOin2},
                                     {"stranger", "Niet aangesloten", kUnknownOin},

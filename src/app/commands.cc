@@ -20,7 +20,7 @@
 #include "common/crypto.h"
 #include "common/secret_file.h"
 #include "common/log.h"
-#include "http/dev_certs.h"
+#include "dev_certs.h"
 #include "http/server.h"
 #include "oidc/oidc_provider.h"
 #include "registry/brp_client.h"
@@ -126,11 +126,11 @@ constexpr const char* kCombiIdpEntityId =
 constexpr int kSamlKeyBits = 3072;
 
 Result<void> EnsureDevCerts(const GlobalOptions& g) {
-  std::vector<http::DevCertSpec> clients;
+  std::vector<devcerts::DevCertSpec> clients;
   for (const auto& p : DemoProviders()) clients.push_back({p.cert_stem, p.name, p.oin});
   // volmacht's own client certificate, for the ArtifactResolve to DigiD (digid-sim).
   clients.push_back({"volmacht", "volmacht (demo)", kVolmachtOin});
-  return http::MakeDevCerts(CertsDir(g), {"localhost"}, clients);
+  return devcerts::MakeDevCerts(CertsDir(g), {"localhost"}, clients);
 }
 
 std::string TrimSlash(std::string url) {
@@ -406,7 +406,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
     WriteReadyFile(o.ready_file + ".web", web_server->port());
   }
   if (!o.ready_file.empty()) {
-    std::ofstream(o.ready_file) << server.port() << "\n";
+    WriteReadyFile(o.ready_file, server.port());  // whole or not at all: tests poll it
   }
   // Lapse and expiry also happen lazily on every read; the sweep makes the stored state
   // and the index catch up without anyone touching a mandate.

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <thread>
 
-#include "http/dev_certs.h"
+#include "dev_certs.h"
 #include "http/server.h"
 #include "http/test_support.h"
 
@@ -174,7 +174,7 @@ TEST(HttpClientTlsTest, UnreadableClientCertFailsHttpsOnly) {
 
 TEST(HttpClientTlsTest, HostNameMustMatchServerCertificate) {
   TempDir pki;
-  ASSERT_TRUE(MakeDevCerts(pki.path(), {"other.test"}, {}));
+  ASSERT_TRUE(devcerts::MakeDevCerts(pki.path(), {"other.test"}, {}));
   ServerConfig cfg;
   cfg.tls = true;
   cfg.tls_config.cert_file = pki.path() + "/server.pem";

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "http/client.h"
-#include "http/dev_certs.h"
+#include "dev_certs.h"
 #include "http/test_support.h"
 
 namespace volmacht::http {
@@ -492,9 +492,9 @@ class TlsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     pki_ = new TempDir();
     other_ = new TempDir();
-    ASSERT_TRUE(MakeDevCerts(pki_->path(), {"localhost"},
+    ASSERT_TRUE(devcerts::MakeDevCerts(pki_->path(), {"localhost"},
                              {{"gemeente", "Gemeente Test", kOin}, {"anon", "Zonder OIN", ""}}));
-    ASSERT_TRUE(MakeDevCerts(other_->path(), {"other.test"},
+    ASSERT_TRUE(devcerts::MakeDevCerts(other_->path(), {"other.test"},
                              {{"stranger", "Andere CA", "00000009999999999000"}}));
   }
   static void TearDownTestSuite() {

@@ -34,7 +34,7 @@
 #include "common/crypto.h"
 #include "digid_sim.h"
 #include "http/client.h"
-#include "http/dev_certs.h"
+#include "dev_certs.h"
 #include "http/test_support.h"
 #include "http/server.h"
 #include "saml/saml_common.h"
@@ -233,7 +233,7 @@ class LoginFlowTest : public ::testing::Test {
     ASSERT_TRUE(saml::EnsureSigningKeyPair(d + "/sp-key.pem", d + "/sp-cert.pem", "provider",
                                            2048));
     // TLS: server certificate for both servers, client certificates for two providers.
-    ASSERT_TRUE(http::MakeDevCerts(d + "/certs", {"localhost"},
+    ASSERT_TRUE(devcerts::MakeDevCerts(d + "/certs", {"localhost"},
                                    {{"provider", "Provider", kProviderOin},
                                     {"other", "Other", kOtherOin}}));
 

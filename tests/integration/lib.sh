@@ -15,7 +15,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 start_brp() {  # sets BRP_URL
   "$BIN/tools/brp-sim/brp-sim" --persons "$SRC/data/brp-fixture.json" --port 0 >"$WORK/brp.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 100); do grep -q listening "$WORK/brp.log" && break; sleep 0.05; done
+  for _ in $(seq 600); do grep -q listening "$WORK/brp.log" && break; sleep 0.05; done
   BRP_URL=$(grep -o 'http://[0-9.:]*' "$WORK/brp.log" | head -1)
   [ -n "$BRP_URL" ] || fail "brp-sim did not start: $(cat "$WORK/brp.log")"
 }

@@ -31,7 +31,7 @@
 
 #include "common/crypto.h"
 #include "domain/identifiers.h"
-#include "http/dev_certs.h"
+#include "dev_certs.h"
 #include "http/form.h"
 #include "http/server.h"
 
@@ -266,7 +266,7 @@ Result<std::unique_ptr<DigidSim>> DigidSim::Create(DigidSimConfig cfg) {
     return Fail(r.error());
   }
   impl->tls_dir = impl->cfg.data_dir + "/tls";
-  auto certs = http::MakeDevCerts(
+  auto certs = devcerts::MakeDevCerts(
       impl->tls_dir, {"localhost"},
       {{std::string(kSpClientStem), "volmacht SP (test)", std::string(kSimOin)}});
   if (!certs) return Fail(certs.error());

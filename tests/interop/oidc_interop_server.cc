@@ -27,7 +27,7 @@
 
 #include "common/clock.h"
 #include "common/crypto.h"
-#include "http/dev_certs.h"
+#include "dev_certs.h"
 #include "http/server.h"
 #include "oidc/oidc_provider.h"
 
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
       std::filesystem::remove_all(d, ec);
     }
   } cleanup{dir};
-  if (auto r = http::MakeDevCerts(dir, {"localhost"}, {}); !r) {
+  if (auto r = volmacht::devcerts::MakeDevCerts(dir, {"localhost"}, {}); !r) {
     std::fprintf(stderr, "oidc_interop_server: certificates: %s\n", r.error().message.c_str());
     return 1;
   }

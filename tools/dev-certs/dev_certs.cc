@@ -1,4 +1,4 @@
-#include "http/dev_certs.h"
+#include "dev_certs.h"
 
 #include <fcntl.h>
 #include <openssl/bn.h>
@@ -17,7 +17,7 @@
 #include <optional>
 #include <sstream>
 
-namespace volmacht::http {
+namespace volmacht::devcerts {
 namespace {
 
 struct X509Free {
@@ -325,4 +325,4 @@ Result<void> MakeDevCerts(const std::string& dir, const std::vector<std::string>
   return {};
 }
 
-}  // namespace volmacht::http
+}  // namespace volmacht::devcerts

@@ -1,4 +1,4 @@
-#include "http/dev_certs.h"
+#include "dev_certs.h"
 
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
@@ -11,10 +11,10 @@
 
 #include "http/test_support.h"
 
-namespace volmacht::http {
+namespace volmacht::devcerts {
 namespace {
 
-using testing::TempDir;
+using http::testing::TempDir;
 
 constexpr char kOin[] = "00000001001234567000";
 
@@ -190,4 +190,4 @@ TEST(DevCertsTest, UnwritableDirectoryIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace volmacht::http
+}  // namespace volmacht::devcerts

@@ -25,7 +25,7 @@
 
 #include "common/result.h"
 
-namespace volmacht::http {
+namespace volmacht::devcerts {
 
 struct DevCertSpec {
   std::string file_stem;      // "<dir>/<file_stem>.pem" and "<dir>/<file_stem>-key.pem"
@@ -37,4 +37,4 @@ struct DevCertSpec {
                                         const std::vector<std::string>& server_dns_names,
                                         const std::vector<DevCertSpec>& clients);
 
-}  // namespace volmacht::http
+}  // namespace volmacht::devcerts
