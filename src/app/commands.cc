@@ -87,8 +87,10 @@ struct Env {
   std::unique_ptr<MandateService> service;
 };
 
+// `serving`: load the verification index and record uses (serve); a one-shot command does
+// neither, so it starts at once however many mandates there are.
 Result<std::unique_ptr<Env>> OpenEnv(const GlobalOptions& g, const std::string& brp_url,
-                                     const std::string& brp_key) {
+                                     const std::string& brp_key, bool serving = false) {
   auto env = std::make_unique<Env>();
   std::error_code ec;
   fs::create_directories(g.data_dir, ec);
@@ -102,7 +104,7 @@ Result<std::unique_ptr<Env>> OpenEnv(const GlobalOptions& g, const std::string& 
   env->registry = std::make_unique<BrpClient>(bc);
   auto key = CodeKey(g);
   if (!key) return std::unexpected(key.error());
-  auto svc = MandateService::Create(*env->store, *env->registry, env->clock, {*key});
+  auto svc = MandateService::Create(*env->store, *env->registry, env->clock, {*key, serving});
   if (!svc) return std::unexpected(svc.error());
   env->service = std::move(*svc);
   return env;
@@ -338,7 +340,7 @@ int Serve(const GlobalOptions& g, const ServeOptions& o) {
       saml::PinDefaultCaStore(CertsDir(g) + "/ca.pem");
     }
   }
-  auto env = OpenEnv(g, o.brp_url, brp_key);
+  auto env = OpenEnv(g, o.brp_url, brp_key, /*serving=*/true);
   if (!env) return ServeFailed("open", env.error());
   MandateService& service = *(*env)->service;
   if (o.demo) {
@@ -464,7 +466,7 @@ int AuditVerify(const GlobalOptions& g) {
 int OutboxList(const GlobalOptions& g) {
   auto env = OpenEnv(g);
   if (!env) return Fail("outbox", env.error());
-  auto letters = (*env)->store->ListLetters();
+  auto letters = (*env)->service->Outbox(Caller::Admin());
   if (!letters) return Fail("outbox", letters.error());
   std::printf("%-36s  %-20s  %-24s  %s\n", "id", "kind", "created", "mandate");
   for (const auto& l : *letters) {
@@ -479,10 +481,9 @@ int OutboxShow(const GlobalOptions& g, const std::string& id, const std::string&
   if (!uuid) return Fail("outbox show", uuid.error());
   auto env = OpenEnv(g);
   if (!env) return Fail("outbox", env.error());
-  auto letter = (*env)->store->GetLetter(*uuid);
+  auto letter = (*env)->service->OutboxLetter(Caller::Admin(), *uuid);
   if (!letter) return Fail("outbox show", letter.error());
-  if (!*letter) return Fail("outbox show", Error::NotFound("no such letter"));
-  const std::string& pdf = (*letter)->pdf;
+  const std::string& pdf = letter->pdf;
   if (out.empty() || out == "-") {
     std::fwrite(pdf.data(), 1, pdf.size(), stdout);
   } else {

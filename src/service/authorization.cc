@@ -89,6 +89,8 @@ constexpr Row kPolicy[] = {
     // The provider's system asks for a login (SAML or OIDC); the person comes later.
     {Action::kLogin,               {D,      D,      A,       D,    D,    D}, Needs::kProviderOin,
      "Alleen een dienstaanbieder kan om een inlog vragen"},
+    {Action::kReadOutbox,          {D,      D,      D,       D,    A,    D}, Needs::kNothing,
+     "Alleen voor beheerders"},
 };
 // clang-format on
 
@@ -173,6 +175,8 @@ std::string_view ActionName(Action a) {
       return "VERIFY";
     case Action::kLogin:
       return "LOGIN";
+    case Action::kReadOutbox:
+      return "READ_OUTBOX";
   }
   return "?";
 }

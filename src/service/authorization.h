@@ -45,6 +45,7 @@ enum class Action {
   kReadMandate,      // Details, History
   kVerify,           // Verify, ForWhom
   kLogin,            // BeginLogin, LoginOptionsFor, CompleteLogin: the provider's login
+  kReadOutbox,       // Outbox, OutboxLetter: the letters to post
 };
 
 inline constexpr Action kAllActions[] = {
@@ -53,7 +54,7 @@ inline constexpr Action kAllActions[] = {
     Action::kWithdraw,        Action::kRevoke,         Action::kRestrict,
     Action::kCreateDirect,    Action::kCreateSurvivor, Action::kListOwn,
     Action::kListByPrincipal, Action::kReadMandate,    Action::kVerify,
-    Action::kLogin,
+    Action::kLogin,           Action::kReadOutbox,
 };
 
 std::string_view ActionName(Action a);  // "PUT_CATALOGUE", "GRANT", ...

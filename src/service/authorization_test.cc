@@ -74,6 +74,7 @@ constexpr Expected kExpected[] = {
     {Action::kReadMandate, "AAAANN"},
     {Action::kVerify, "FAAFFF"},
     {Action::kLogin, "FFAFFF"},
+    {Action::kReadOutbox, "FFFFAF"},
 };
 
 void ExpectAnswer(const Result<void>& r, char cell, const std::string& what) {

@@ -44,22 +44,25 @@ Result<std::unique_ptr<MandateService>> MandateService::Create(Store& store,
   for (const ServiceSet& s : *sets) cat->Put(s);
   impl->views->cat = std::move(cat);
 
-  // Read the sequence first: a commit racing with the load can only make the index fresher
-  // than it claims, never staler.
-  Result<uint64_t> seq = store.LastSeq();
-  if (!seq) return unavailable(seq.error());
-  VerificationIndex& index = impl->views->index;
-  Result<void> loaded = store.ForEachMandate([&](const Mandate& m) {
-    if (m.state == MandateState::kActive) index.Apply(m);
-    return true;
-  });
-  if (!loaded) return unavailable(loaded.error());
-  index.SetSeq(*seq);
+  if (impl->cfg.verification) {
+    // Read the sequence first: a commit racing with the load can only make the index fresher
+    // than it claims, never staler.
+    Result<uint64_t> seq = store.LastSeq();
+    if (!seq) return unavailable(seq.error());
+    VerificationIndex& index = impl->views->index;
+    Result<void> loaded = store.ForEachMandate([&](const Mandate& m) {
+      if (m.state == MandateState::kActive) index.Apply(m);
+      return true;
+    });
+    if (!loaded) return unavailable(loaded.error());
+    index.SetSeq(*seq);
+  }
 
+  // Also without the index: the catalogue snapshot follows the commits.
   std::shared_ptr<service_internal::Views> views = impl->views;
   store.SetCommitObserver(
       [views](const WriteBatch& b, uint64_t last_seq) { views->OnCommit(b, last_seq); });
-  impl->uses.Start();
+  if (impl->cfg.verification) impl->uses.Start();
   return std::unique_ptr<MandateService>(new MandateService(std::move(impl)));
 }
 

@@ -42,6 +42,10 @@ namespace volmacht {
 
 struct ServiceConfig {
   std::string code_key;  // secret key for activation-code HMACs (>= 32 bytes)
+  // Load every active mandate into the verification index and start the use flusher: what
+  // `serve` needs. A one-shot command (admin, outbox, sweep) leaves it off and starts at
+  // once; then Verify, ForWhom and the login use cases answer kUnavailable.
+  bool verification = true;
 };
 
 // ----- Inputs -----
@@ -253,6 +257,10 @@ class MandateService {
   [[nodiscard]] Result<std::optional<Uuid>> CompleteLogin(
       const Caller& c, const LoginRequest& r, const Bsn& acting, Loa loa,
       const std::optional<Bsn>& principal, const std::function<Result<void>()>& answer);
+
+  // --- Outbox (Caller::kAdmin only): the letters waiting to be printed and posted ---
+  [[nodiscard]] Result<std::vector<Letter>> Outbox(const Caller& c);  // pdf left empty
+  [[nodiscard]] Result<Letter> OutboxLetter(const Caller& c, const Uuid& id);  // kNotFound
 
   // --- Time ---
   // Applies LAPSED/EXPIRED to everything due (also done lazily on every read). Returns the

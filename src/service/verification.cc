@@ -25,10 +25,17 @@ Result<bool> ServiceUsable(const Caller& c, const CatalogueSnapshot& cat, const 
   return s->ActiveOn(today) && static_cast<int>(loa) >= static_cast<int>(s->min_loa);
 }
 
+// A service made for a one-shot command has no index: it must not answer "no" for everyone.
+Error NoIndex() {
+  return Error::Unavailable("Controleren kan hier niet: de machtigingen zijn niet geladen")
+      .Because("service.no_index");
+}
+
 }  // namespace
 
 Result<VerifyAnswer> MandateService::Verify(const Caller& c, const VerifyQuery& q) {
   Impl& I = *impl_;
+  if (!I.cfg.verification) return Fail(NoIndex());
   if (q.min_seq > I.views->index.Seq()) {
     return Fail(Error::Unavailable("De gegevens zijn nog niet bijgewerkt; probeer het opnieuw"));
   }
@@ -47,6 +54,7 @@ Result<VerifyAnswer> MandateService::Verify(const Caller& c, const VerifyQuery& 
 Result<std::vector<ForWhomEntry>> MandateService::ForWhom(const Caller& c, const Party& agent,
                                                           const Uuid& service, Loa loa) {
   Impl& I = *impl_;
+  if (!I.cfg.verification) return Fail(NoIndex());
   Date today = I.clock.Today();
   std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
   Result<bool> usable = ServiceUsable(c, *cat, service, loa, today);
