@@ -20,7 +20,7 @@
 #include "http/client.h"
 #include "registry/testing/map_registry.h"
 #include "http/dev_certs.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace volmacht::api {
 namespace {

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "domain/domain_test_util.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace volmacht {
 namespace {

@@ -1,4 +1,4 @@
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "store/event_chain.h"
-#include "store/migrations.h"
-#include "store/sqlite_conn.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_conn.h"
 
 namespace volmacht {
 namespace {

@@ -1,4 +1,4 @@
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "store/event_chain.h"
-#include "store/migrations.h"
-#include "store/sqlite_conn.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_conn.h"
 
 namespace volmacht {
 
