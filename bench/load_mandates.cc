@@ -15,7 +15,7 @@
 
 #include "domain/mandate.h"
 #include "synthetic_bsns.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 using namespace volmacht;
 

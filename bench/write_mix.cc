@@ -19,7 +19,7 @@
 
 #include "service/mandate_service.h"
 #include "synthetic_bsns.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 using namespace volmacht;
 using SteadyClock = std::chrono::steady_clock;

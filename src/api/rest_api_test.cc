@@ -21,7 +21,7 @@
 #include "http/client.h"
 #include "registry/testing/map_registry.h"
 #include "dev_certs.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace volmacht::api {
 namespace {

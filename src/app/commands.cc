@@ -28,7 +28,7 @@
 #include "saml/digid_sp.h"
 #include "saml/saml_common.h"
 #include "service/mandate_service.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 #include "web/login_flow.h"
 #include "web/pages.h"
 

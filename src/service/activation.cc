@@ -4,8 +4,9 @@
 //
 // Contract: a request is found by the principal's BSN and the code, among the caller's open
 // requests from that principal; a wrong code counts a try on every candidate and the fifth
-// locks them (kLocked). Checking the code and counting the try happen under one lock per
-// principal (Impl::CodeMutex), held by Activate through its commit.
+// locks them (kLocked). Counting a try and using a code are writes conditional on the code
+// record as read (CodeWrite::expected), so writers in other processes or on other nodes
+// cannot together get more than five tries: whoever comes second conflicts and checks again.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -57,62 +58,73 @@ Result<MandateService::Impl::CodeMatch> MandateService::Impl::MatchCode(
     return Fail(WrongCode());
   }
 
-  WriteBatch failed;
-  bool any_unlocked = false;
-  bool any_locked = false;
-  for (Mandate& m : open) {
-    Result<std::optional<ActivationCode>> rec = store.GetActivationCode(m.id);
-    if (!rec) return Fail(rec.error());
-    if (!*rec) continue;
-    ActivationCode updated = **rec;
-    switch (CheckActivationCode(cfg.code_key, **rec, *norm, a.now, &updated)) {
-      case CodeCheck::kOk: {
-        CodeMatch match{std::move(m), updated, {}, {}};
-        Result<std::optional<Person>> p = people.Get(principal);
-        if (!p) return Fail(p.error());
-        match.principal = *p;
-        Result<std::optional<Person>> ag = people.Get(*c.bsn);
-        if (!ag) return Fail(ag.error());
-        match.agent = *ag;
-        return match;
-      }
-      case CodeCheck::kWrong: {
-        failed.codes.push_back(updated);
-        json detail = {{"failed_attempts", updated.failed_attempts}};
-        failed.events.push_back(
-            {m.id.str(), DomainEvent{EventKind::kCodeFailed, c.Actor(), c.channel, detail.dump()}});
-        if (updated.locked()) {
-          failed.events.push_back(
-              {m.id.str(), DomainEvent{EventKind::kCodeLocked, c.Actor(), c.channel, "{}"}});
-          any_locked = true;
-        } else {
-          any_unlocked = true;
+  // A wrong code is never answered before its try is counted. When another writer changed
+  // one of these code records between our read and our commit (counted a try, used the code),
+  // the commit conflicts and the records are read and checked again. Each such round is a
+  // change by someone else, and a record changes at most kMaxCodeAttempts + 1 times (its
+  // tries, then its use; a locked or used record is not written again), so the rounds end.
+  const size_t max_rounds = open.size() * static_cast<size_t>(kMaxCodeAttempts + 1) + 1;
+  for (size_t round = 0; round < max_rounds; ++round) {
+    WriteBatch failed;
+    bool any_unlocked = false;
+    bool any_locked = false;
+    for (Mandate& m : open) {
+      Result<std::optional<ActivationCode>> rec = store.GetActivationCode(m.id);
+      if (!rec) return Fail(rec.error());
+      if (!*rec) continue;
+      ActivationCode updated = **rec;
+      switch (CheckActivationCode(cfg.code_key, **rec, *norm, a.now, &updated)) {
+        case CodeCheck::kOk: {
+          CodeMatch match{std::move(m), CodeWrite{updated, **rec}, {}, {}};
+          Result<std::optional<Person>> p = people.Get(principal);
+          if (!p) return Fail(p.error());
+          match.principal = *p;
+          Result<std::optional<Person>> ag = people.Get(*c.bsn);
+          if (!ag) return Fail(ag.error());
+          match.agent = *ag;
+          return match;
         }
-        break;
+        case CodeCheck::kWrong: {
+          failed.codes.push_back(CodeWrite{updated, **rec});
+          json detail = {{"failed_attempts", updated.failed_attempts}};
+          failed.events.push_back(
+              {m.id.str(), DomainEvent{EventKind::kCodeFailed, c.Actor(), c.channel, detail.dump()}});
+          if (updated.locked()) {
+            failed.events.push_back(
+                {m.id.str(), DomainEvent{EventKind::kCodeLocked, c.Actor(), c.channel, "{}"}});
+            any_locked = true;
+          } else {
+            any_unlocked = true;
+          }
+          break;
+        }
+        case CodeCheck::kLocked:
+          any_locked = true;
+          break;
+        case CodeCheck::kExpired:
+        case CodeCheck::kUsed:
+          break;
       }
-      case CodeCheck::kLocked:
-        any_locked = true;
-        break;
-      case CodeCheck::kExpired:
-      case CodeCheck::kUsed:
-        break;
     }
+    if (!failed.empty()) {
+      Result<CommitResult> r = store.Commit(std::move(failed));
+      if (!r && r.error().code == ErrorCode::kConflict) continue;  // someone came first
+      if (!r) return Fail(r.error());
+    }
+    if (any_locked && !any_unlocked) {
+      return Fail(
+          Error::Locked("Te vaak een onjuiste code ingevoerd; het verzoek is geblokkeerd"));
+    }
+    return Fail(WrongCode());
   }
-  if (!failed.empty()) {
-    Result<uint64_t> seq = Commit(std::move(failed), a);
-    if (!seq) return Fail(seq.error());
-  }
-  if (any_locked && !any_unlocked) {
-    return Fail(Error::Locked("Te vaak een onjuiste code ingevoerd; het verzoek is geblokkeerd"));
-  }
-  return Fail(WrongCode());
+  // Not reached while the store keeps its contract (see the bound above).
+  return Fail(Error::Conflict("De code kon niet worden gecontroleerd; probeer het opnieuw"));
 }
 
 Result<ActivationPreview> MandateService::PreviewActivation(const Caller& c, const Bsn& principal,
                                                             std::string_view code) {
   Impl& I = *impl_;
   if (auto ok = Authorize(c, Action::kActivate, *I.views->Cat()); !ok) return Fail(ok.error());
-  std::lock_guard lock(I.CodeMutex(principal));
   return I.Retry([&](Impl::Attempt& a) -> Result<ActivationPreview> {
     std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
     Impl::People people(I.registry);
@@ -134,9 +146,9 @@ Result<WriteResult> MandateService::Activate(const Caller& c, const Bsn& princip
                                              std::string_view code) {
   Impl& I = *impl_;
   if (auto ok = Authorize(c, Action::kActivate, *I.views->Cat()); !ok) return Fail(ok.error());
-  // Held through the commit, so two activations with the same code cannot both succeed here
-  // (the version check in Commit guards against other processes).
-  std::lock_guard lock(I.CodeMutex(principal));
+  // Two activations with the same code cannot both succeed: the commit is conditional on the
+  // mandate's version and on the code record as read; the one that comes second retries and
+  // finds the request no longer open.
   return I.Retry([&](Impl::Attempt& a) -> Result<WriteResult> {
     std::shared_ptr<const CatalogueSnapshot> cat = I.views->Cat();
     Impl::People people(I.registry);

@@ -76,8 +76,9 @@ Result<WriteResult> MandateService::Grant(const Caller& c, const GrantRequest& r
     std::string code = GenerateActivationCode();
     WriteBatch b;
     b.mandates.push_back({t->mandate, 0});
-    b.codes.push_back(MakeActivationCode(I.cfg.code_key, t->mandate.id, code,
-                                         StartOfAmsterdamDay(t->mandate.lapse_on)));
+    b.codes.push_back({MakeActivationCode(I.cfg.code_key, t->mandate.id, code,
+                                          StartOfAmsterdamDay(t->mandate.lapse_on)),
+                       /*expected=*/std::nullopt});
     b.events.push_back({t->mandate.id.str(), t->event});
     return I.CommitAndAnswer(c, std::move(b), a, t->mandate, people, *cat,
                              FormatActivationCode(code));
@@ -133,7 +134,8 @@ Result<WriteResult> MandateService::Ask(const Caller& c, const AskRequest& r) {
     WriteBatch b;
     b.mandates.push_back({m, 0});
     b.codes.push_back(
-        MakeActivationCode(I.cfg.code_key, m.id, code, StartOfAmsterdamDay(m.lapse_on)));
+        {MakeActivationCode(I.cfg.code_key, m.id, code, StartOfAmsterdamDay(m.lapse_on)),
+         /*expected=*/std::nullopt});
     b.events.push_back({m.id.str(), t->event});
     // Without any known address the letter is still made, and the gap is logged as an event.
     if (AddressLinesOf(*principal).empty()) {

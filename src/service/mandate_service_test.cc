@@ -304,6 +304,91 @@ TEST_F(ServiceTest, ConcurrentActivationsOfOneRequestOnlyOneWins) {
   EXPECT_EQ(std::count(events.begin(), events.end(), "ACTIVATED"), 1);
 }
 
+// Two nodes, each with its own store on the one database and its own service: a lock in one
+// process cannot keep them apart. Each try of ours reads the code record, and then the other
+// node makes a whole wrong try before ours is counted. Both tries count: the one that comes
+// second conflicts on the record it read, reads it again and counts on top.
+TEST_F(ServiceTest, TwoNodesCannotTogetherTryACodeMoreThanFiveTimes) {
+  WriteResult g = MustGrant(kAlice, {kS1});
+  const Uuid id = g.mandate.mandate.id;
+  const std::string wrong = WrongCodeFor(g.activation_code);
+  auto other_store = SqliteStore::Open(dir_ + "/volmacht.db", clock_);
+  ASSERT_TRUE(other_store) << other_store.error().message;
+  auto other = MandateService::Create(**other_store, registry_, clock_, {std::string(32, 'k')});
+  ASSERT_TRUE(other) << other.error().message;
+  RacingStore racing(*store_);
+  svc_.reset();
+  auto ours = MandateService::Create(racing, registry_, clock_, {std::string(32, 'k')});
+  ASSERT_TRUE(ours) << ours.error().message;
+
+  std::vector<std::optional<ErrorCode>> theirs;
+  bool race = false;
+  racing.after_code_read = [&] {
+    if (!race) return;
+    race = false;  // once per try of ours: its second read is left alone
+    auto r = (*other)->Activate(bob_, kAlice, wrong);
+    theirs.push_back(Refusal(r));
+  };
+  std::vector<std::optional<ErrorCode>> mine;
+  for (int i = 0; i < 3; ++i) {
+    race = true;
+    auto r = (*ours)->Activate(bob_, kAlice, wrong);
+    mine.push_back(Refusal(r));
+  }
+  racing.after_code_read = nullptr;
+  // Tries 1 and 3 are theirs, 2 and 4 ours; theirs is the fifth and locks; ours then finds
+  // the record locked.
+  const std::vector<std::optional<ErrorCode>> expected = {
+      ErrorCode::kInvalidArgument, ErrorCode::kInvalidArgument, ErrorCode::kLocked};
+  EXPECT_EQ(theirs, expected);
+  EXPECT_EQ(mine, expected);
+  EXPECT_EQ(store_->GetActivationCode(id).value()->failed_attempts, 5);
+
+  // The right code no longer works, on either node.
+  auto right = (*ours)->Activate(bob_, kAlice, g.activation_code);
+  ASSERT_FALSE(right);
+  EXPECT_EQ(right.error().code, ErrorCode::kLocked);
+  auto right_there = (*other)->Activate(bob_, kAlice, g.activation_code);
+  ASSERT_FALSE(right_there);
+  EXPECT_EQ(right_there.error().code, ErrorCode::kLocked);
+  EXPECT_EQ(StoredState(id), MandateState::kRequested);
+  auto types = EventTypes(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "CODE_FAILED"), 5);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "CODE_LOCKED"), 1);
+}
+
+// Wrong tries from many threads on two nodes: whatever the interleaving, each is counted
+// before it is answered. Four are answered "wrong", the fifth locks, the rest find it
+// locked; none is answered with a conflict (which would tell a wrong code from a right one
+// without counting the try).
+TEST_F(ServiceTest, ConcurrentWrongCodesOnTwoNodesAreEachCounted) {
+  WriteResult g = MustGrant(kAlice, {kS1});
+  const Uuid id = g.mandate.mandate.id;
+  const std::string wrong = WrongCodeFor(g.activation_code);
+  auto other_store = SqliteStore::Open(dir_ + "/volmacht.db", clock_);
+  ASSERT_TRUE(other_store) << other_store.error().message;
+  auto other = MandateService::Create(**other_store, registry_, clock_, {std::string(32, 'k')});
+  ASSERT_TRUE(other) << other.error().message;
+  constexpr int kTries = 12;
+  std::vector<Result<ActivationPreview>> results(kTries, Fail(Error::Internal("not run")));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kTries; ++i) {
+    threads.emplace_back([&, i] {
+      MandateService& node = i % 2 ? **other : *svc_;
+      results[static_cast<size_t>(i)] = node.PreviewActivation(bob_, kAlice, wrong);
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::map<std::optional<ErrorCode>, int> answers;
+  for (const auto& r : results) ++answers[Refusal(r)];
+  EXPECT_EQ(answers, (std::map<std::optional<ErrorCode>, int>{
+                         {ErrorCode::kInvalidArgument, 4}, {ErrorCode::kLocked, kTries - 4}}));
+  EXPECT_EQ(store_->GetActivationCode(id).value()->failed_attempts, 5);
+  auto types = EventTypes(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "CODE_FAILED"), 5);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "CODE_LOCKED"), 1);
+}
+
 // ----- Authorisation -----
 
 TEST_F(ServiceTest, DeclineIsForTheOtherPartyWithdrawForBoth) {

@@ -66,6 +66,16 @@ struct MandateWrite {
   int64_t expected_version = 0;  // 0 = insert (fails kConflict if exists); else must match
 };
 
+// An activation code written with a batch. The try counter is read-modify-write, so the write
+// is conditional on what the writer read: `expected` is the stored record as read, and the
+// write takes place only if the record is still exactly that (hash, expiry, failed_attempts,
+// used), else kConflict and nothing of the batch is written. Without `expected` it is a new
+// code: kConflict when the mandate has one already.
+struct CodeWrite {
+  ActivationCode code;
+  std::optional<ActivationCode> expected;
+};
+
 struct NewEvent {
   std::string mandate_id;  // may be empty (catalogue)
   DomainEvent event;
@@ -76,7 +86,7 @@ struct WriteBatch {
   std::vector<Service> services;        // upsert
   std::vector<ServiceSet> service_sets; // upsert
   std::vector<MandateWrite> mandates;
-  std::vector<ActivationCode> codes;    // upsert by mandate_id
+  std::vector<CodeWrite> codes;         // by mandate_id, conditional (CodeWrite)
   std::vector<NewEvent> events;         // at = Commit time from the store's clock
   std::vector<Letter> letters;
   bool empty() const {

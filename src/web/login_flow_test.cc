@@ -40,7 +40,7 @@
 #include "saml/saml_common.h"
 #include "saml/testing/lasso_sp.h"
 #include "registry/testing/map_registry.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace volmacht::web {
 namespace {

@@ -11,7 +11,6 @@
 // Not a public interface: adapters include service/mandate_service.h only.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -107,13 +106,6 @@ struct MandateService::Impl {
   ServiceConfig cfg;
   std::shared_ptr<service_internal::Views> views = std::make_shared<service_internal::Views>();
 
-  // Checking a code and persisting the attempt count is read-modify-write on the code
-  // record, which carries no version: serialise it per principal (in this process).
-  std::array<std::mutex, 64> code_mu;
-  std::mutex& CodeMutex(const Bsn& principal) {
-    return code_mu[std::hash<Bsn>()(principal) % code_mu.size()];
-  }
-
   UseRecorder uses;
 
   // ----- Commits (use_case.cc) -----
@@ -178,12 +170,13 @@ struct MandateService::Impl {
 
   struct CodeMatch {
     Mandate mandate;
-    ActivationCode used;  // the record marked used
+    CodeWrite used;  // the record marked used, conditional on the record as read
     std::optional<Person> principal;
     std::optional<Person> agent;
   };
   // Finds the caller's open request from `principal` that `code` belongs to. A wrong code
-  // counts a try on every candidate (persisted); the fifth locks. Hold CodeMutex(principal).
+  // counts a try on every candidate (persisted, conditional on the records as read, checked
+  // again when another writer came first) before it is answered; the fifth locks.
   Result<CodeMatch> MatchCode(const Caller& c, const Bsn& principal, std::string_view code,
                               const CatalogueSnapshot& cat, People& people, Attempt& a);
 

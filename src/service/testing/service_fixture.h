@@ -20,7 +20,7 @@
 
 #include "domain/domain_test_util.h"
 #include "service/mandate_service.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace volmacht::service_testing {
 
@@ -77,12 +77,13 @@ class FakeRegistry final : public PersonRegistry {
   std::map<std::string, Person> people_;
 };
 
-// A Store that lets a test slip a competing change in just before the service's commit, as
-// another node would.
+// A Store that lets a test slip a competing change in just before the service's commit, or
+// just after it read an activation code record, as another node would.
 class RacingStore final : public Store {
  public:
   explicit RacingStore(Store& inner) : inner_(inner) {}
   std::function<void(Store&)> before_commit;  // runs before every Commit while set
+  std::function<void()> after_code_read;      // runs after every GetActivationCode while set
   Result<CommitResult> Commit(WriteBatch b) override {
     if (before_commit) before_commit(inner_);
     return inner_.Commit(std::move(b));
@@ -109,7 +110,9 @@ class RacingStore final : public Store {
     return inner_.DueForTimeTransition(today);
   }
   Result<std::optional<ActivationCode>> GetActivationCode(const Uuid& m) override {
-    return inner_.GetActivationCode(m);
+    Result<std::optional<ActivationCode>> r = inner_.GetActivationCode(m);
+    if (after_code_read) after_code_read();
+    return r;
   }
   Result<std::vector<EventRecord>> EventsOfMandate(const Uuid& id) override {
     return inner_.EventsOfMandate(id);
@@ -131,6 +134,13 @@ class RacingStore final : public Store {
  private:
   Store& inner_;
 };
+
+// The error code a call was refused with; nullopt when it succeeded.
+template <typename T>
+std::optional<ErrorCode> Refusal(const Result<T>& r) {
+  if (r) return std::nullopt;
+  return r.error().code;
+}
 
 inline Person MakePerson(const Bsn& b, std::string name, PartialDate birth, bool address = true) {
   Person p;

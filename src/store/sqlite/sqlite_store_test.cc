@@ -1,4 +1,4 @@
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -22,8 +22,8 @@
 #include "common/counters.h"
 #include "common/testing/log_capture.h"
 #include "store/event_chain.h"
-#include "store/migrations.h"
-#include "store/sqlite_conn.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_conn.h"
 
 namespace volmacht {
 namespace {
@@ -707,14 +707,14 @@ TEST_F(StoreTest, DueForTimeTransition) {
   EXPECT_EQ(ids, (std::set<Uuid>{lapsed_yesterday.id, lapses_today.id, ended_yesterday.id}));
 }
 
-TEST_F(StoreTest, ActivationCodeUpsert) {
+TEST_F(StoreTest, ActivationCodeWritesAreConditionalOnTheRecordAsRead) {
   Open();
   PutCatalogue();
   Mandate m = MakeMandate(1, MakeBsn(1), std::nullopt);
   ActivationCode code{m.id, std::string(64, 'a'), At(1'760'000'000'000'000), 0, false};
   WriteBatch b;
   b.mandates = {MandateWrite{m, 0}};
-  b.codes = {code};
+  b.codes = {CodeWrite{code, std::nullopt}};
   ASSERT_TRUE(store_->Commit(b));
   auto got = store_->GetActivationCode(m.id);
   ASSERT_TRUE(got && got->has_value());
@@ -724,23 +724,52 @@ TEST_F(StoreTest, ActivationCodeUpsert) {
   EXPECT_EQ((*got)->failed_attempts, 0);
   EXPECT_FALSE((*got)->used);
 
+  // A second new code for the same mandate is refused.
+  WriteBatch again;
+  again.codes = {CodeWrite{code, std::nullopt}};
+  auto ar = store_->Commit(again);
+  ASSERT_FALSE(ar);
+  EXPECT_EQ(ar.error().code, ErrorCode::kConflict);
+
+  const ActivationCode read = code;
   code.failed_attempts = 3;
   code.used = true;
   WriteBatch u;
-  u.codes = {code};
+  u.codes = {CodeWrite{code, read}};
   ASSERT_TRUE(store_->Commit(u));
   got = store_->GetActivationCode(m.id);
   ASSERT_TRUE(got && got->has_value());
   EXPECT_EQ((*got)->failed_attempts, 3);
   EXPECT_TRUE((*got)->used);
 
+  // A writer that read the record before that change conflicts, and writes nothing: not the
+  // code, not the events of its batch.
+  ActivationCode stale = read;
+  stale.failed_attempts = 1;
+  WriteBatch late;
+  late.codes = {CodeWrite{stale, read}};
+  late.events = {MakeEvent(m.id.str(), "CODE_FAILED")};
+  auto lr = store_->Commit(late);
+  ASSERT_FALSE(lr);
+  EXPECT_EQ(lr.error().code, ErrorCode::kConflict);
+  EXPECT_EQ((*store_->GetActivationCode(m.id))->failed_attempts, 3);
+  EXPECT_TRUE((*store_->GetActivationCode(m.id))->used);
+  EXPECT_EQ(*store_->LastSeq(), 0u);
+
   EXPECT_FALSE(store_->GetActivationCode(MakeUuid(77))->has_value());
-  // A code for a mandate that does not exist is refused.
+  // A code for a mandate that does not exist is refused; so is a change of a code that
+  // does not exist.
   WriteBatch orphan;
-  orphan.codes = {ActivationCode{MakeUuid(77), "x", At(0), 0, false}};
+  orphan.codes = {CodeWrite{ActivationCode{MakeUuid(77), "x", At(0), 0, false}, std::nullopt}};
   auto r = store_->Commit(orphan);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  WriteBatch ghost;
+  ghost.codes = {CodeWrite{ActivationCode{MakeUuid(77), "x", At(0), 1, false},
+                           ActivationCode{MakeUuid(77), "x", At(0), 0, false}}};
+  auto gr = store_->Commit(ghost);
+  ASSERT_FALSE(gr);
+  EXPECT_EQ(gr.error().code, ErrorCode::kConflict);
 }
 
 // ------------------------------------------------------------------ events, letters, uses
@@ -1356,7 +1385,7 @@ TEST_F(StoreTest, ReopenKeepsEverythingAndContinuesTheChain) {
   ASSERT_TRUE(Insert(m, {MakeEvent(m.id.str(), "REQUESTED")}));
   WriteBatch b;
   b.letters = {Letter{MakeUuid(5), "ACTIVATION_CODE", m.id.str(), "r", At(1), "pdf"}};
-  b.codes = {ActivationCode{m.id, "h", At(2), 1, false}};
+  b.codes = {CodeWrite{ActivationCode{m.id, "h", At(2), 1, false}, std::nullopt}};
   b.service_sets = {ServiceSet{MakeUuid(6), "s", "s", {MakeUuid(1001)}}};
   ASSERT_TRUE(store_->Commit(b));
 

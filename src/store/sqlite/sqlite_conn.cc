@@ -1,4 +1,4 @@
-#include "store/sqlite_conn.h"
+#include "store/sqlite/sqlite_conn.h"
 
 #include <string>
 

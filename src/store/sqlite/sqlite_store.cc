@@ -1,4 +1,4 @@
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,8 +9,8 @@
 #include "common/counters.h"
 #include "common/log.h"
 #include "store/event_chain.h"
-#include "store/migrations.h"
-#include "store/sqlite_conn.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_conn.h"
 
 namespace volmacht {
 
@@ -153,11 +153,14 @@ std::string MandateQuery(std::string_view where) {
   return q;
 }
 
-constexpr const char* kUpsertCode =
+// Parameters ?1..?5 in this column order (WriteCode); ?6..?9 the record as the writer read it.
+constexpr const char* kInsertCode =
     "INSERT INTO activation_codes (mandate_id, hash_hex, expires, failed_attempts, used) "
-    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (mandate_id) DO UPDATE SET "
-    "hash_hex = excluded.hash_hex, expires = excluded.expires, "
-    "failed_attempts = excluded.failed_attempts, used = excluded.used";
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kUpdateCode =
+    "UPDATE activation_codes SET hash_hex = ?2, expires = ?3, failed_attempts = ?4, used = ?5 "
+    "WHERE mandate_id = ?1 AND hash_hex = ?6 AND expires = ?7 AND failed_attempts = ?8 "
+    "AND used = ?9";
 
 constexpr const char* kInsertEvent =
     "INSERT INTO events (seq, at, mandate_id, type, actor, channel, detail_json, prev_hash, "
@@ -683,6 +686,32 @@ Result<void> SqliteStore::WriteMandate(const MandateWrite& w) {
   return {};
 }
 
+Result<void> SqliteStore::WriteCode(const CodeWrite& w) {
+  SqliteConn& c = *writer_conn_;
+  const ActivationCode& code = w.code;
+  if (w.expected && w.expected->mandate_id != code.mandate_id) {
+    return Fail(Error::Invalid("activation code expected for another mandate"));
+  }
+  auto st = c.Prepare(w.expected ? kUpdateCode : kInsertCode);
+  if (!st) return Fail(st.error());
+  st->BindText(1, code.mandate_id.str()).BindText(2, code.hash_hex);
+  st->BindInt(3, Micros(code.expires)).BindInt(4, code.failed_attempts).BindInt(5, code.used);
+  if (w.expected) {
+    st->BindText(6, w.expected->hash_hex).BindInt(7, Micros(w.expected->expires));
+    st->BindInt(8, w.expected->failed_attempts).BindInt(9, w.expected->used);
+  }
+  if (auto r = st->Run(); !r) {
+    if (r.error().code == ErrorCode::kConflict) {
+      return Fail(Error::Conflict("activation code already exists"));
+    }
+    return r;
+  }
+  if (w.expected && c.Changes() != 1) {
+    return Fail(Error::Conflict("activation code changed since it was read"));
+  }
+  return {};
+}
+
 Result<uint64_t> SqliteStore::ApplyJob(const Job& job, Timestamp now) {
   SqliteConn& c = *writer_conn_;
   const WriteBatch& b = job.batch;
@@ -750,12 +779,8 @@ Result<uint64_t> SqliteStore::ApplyJob(const Job& job, Timestamp now) {
   for (const MandateWrite& w : b.mandates) {
     if (auto r = WriteMandate(w); !r) return Fail(r.error());
   }
-  for (const ActivationCode& code : b.codes) {
-    auto st = c.Prepare(kUpsertCode);
-    if (!st) return Fail(st.error());
-    st->BindText(1, code.mandate_id.str()).BindText(2, code.hash_hex);
-    st->BindInt(3, Micros(code.expires)).BindInt(4, code.failed_attempts).BindInt(5, code.used);
-    if (auto r = st->Run(); !r) return Fail(r.error());
+  for (const CodeWrite& w : b.codes) {
+    if (auto r = WriteCode(w); !r) return Fail(r.error());
   }
   uint64_t last_seq = 0;
   for (const NewEvent& ne : b.events) {

@@ -1,4 +1,4 @@
-// Internal to src/store: a thin RAII layer over one sqlite3 connection with a cache of
+// Internal to the SQLite store: a thin RAII layer over one sqlite3 connection with a cache of
 // prepared statements, and the one place where SQLite result codes become Errors.
 //
 //   auto st = conn.Prepare("SELECT version FROM mandates WHERE id = ?1");

@@ -137,6 +137,7 @@ class SqliteStore final : public Store {
                 const CommitObserver& observer);
   Result<uint64_t> ApplyJob(const Job& job, Timestamp now);
   Result<void> WriteMandate(const MandateWrite& w);
+  Result<void> WriteCode(const CodeWrite& w);
 
   Result<ReadLease> AcquireReader();
   void ReleaseReader(std::unique_ptr<store_internal::SqliteConn> c);

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "store/sqlite_conn.h"
+#include "store/sqlite/sqlite_conn.h"
 
 namespace volmacht::store_internal {
 
