@@ -443,6 +443,36 @@ Result<std::string> RawInflate(std::string_view data, std::size_t max_out) {
   return out;
 }
 
+SoapFault SoapFaultFor(const Error& e) {
+  SoapFault f;
+  std::string_view code = "soap:Server";
+  std::string_view text = "internal error";
+  switch (e.code) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kRuleViolation:
+      f.http_status = 400, code = "soap:Client", text = "the ArtifactResolve is not valid";
+      break;
+    case ErrorCode::kTooLarge:
+      f.http_status = 413, code = "soap:Client", text = "the request is too large";
+      break;
+    case ErrorCode::kForbidden:
+      f.http_status = 403, code = "soap:Client", text = "not allowed for this client certificate";
+      break;
+    case ErrorCode::kUnavailable:
+      f.http_status = 503, text = "temporarily unavailable";
+      break;
+    default:
+      break;
+  }
+  f.envelope = std::string(
+                   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soap:Envelope "
+                   "xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
+                   "<soap:Fault><faultcode>") +
+               std::string(code) + "</faultcode><faultstring>" + std::string(text) +
+               "</faultstring></soap:Fault></soap:Body></soap:Envelope>\n";
+  return f;
+}
+
 std::string FormatSamlTime(Timestamp t) {
   using namespace std::chrono;
   auto secs = floor<seconds>(t);

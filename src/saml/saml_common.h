@@ -143,6 +143,16 @@ std::string LassoErrorText(int rc);
 // schemas, and an Issuer with text in every protocol message). Errors: kTooLarge,
 // kInvalidArgument.
 [[nodiscard]] Result<void> CheckIncomingXml(std::string_view xml);
+// A SOAP 1.1 Fault for the back channel (ArtifactResolve), rendered from the error's code
+// alone: soap:Client for what the caller sent (400 invalid, 413 too large, 403 forbidden),
+// soap:Server for ours (503 unavailable, else 500). The faultstring says what kind of error
+// it was, never our message (details are for the log).
+struct SoapFault {
+  int http_status = 500;
+  std::string envelope;
+};
+SoapFault SoapFaultFor(const Error& e);
+
 // The back-channel request: a SOAP 1.1 Envelope whose Body holds exactly one
 // samlp:ArtifactResolve, plus everything CheckIncomingXml checks. Checked before lasso
 // sees the message: lasso 2.8 loses the parsed document of an envelope whose Body has no

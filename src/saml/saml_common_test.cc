@@ -280,5 +280,31 @@ TEST(SamlCommon, MetadataHelpers) {
   EXPECT_FALSE(MetadataEntityId("<a/>"));
 }
 
+// The back channel's faults: the kind of error decides code and status; our message never
+// reaches the provider.
+TEST(SamlCommon, SoapFaultsFromTheCodeOnly) {
+  struct Case {
+    Error error;
+    int status;
+    const char* code;
+  };
+  const Case cases[] = {
+      {Error::Invalid("no <Issuer> in /tmp/x"), 400, "soap:Client"},
+      {Error::TooLarge("4711 bytes"), 413, "soap:Client"},
+      {Error::Forbidden("OIN 0000 unknown"), 403, "soap:Client"},
+      {Error::Unavailable("disk /var full"), 503, "soap:Server"},
+      {Error::Internal("lasso rc -42"), 500, "soap:Server"},
+  };
+  for (const Case& c : cases) {
+    SoapFault f = SoapFaultFor(c.error);
+    EXPECT_EQ(f.http_status, c.status) << c.error.message;
+    EXPECT_NE(f.envelope.find(std::string("<faultcode>") + c.code + "</faultcode>"),
+              std::string::npos)
+        << f.envelope;
+    EXPECT_EQ(f.envelope.find(c.error.message), std::string::npos) << f.envelope;
+    EXPECT_TRUE(CheckXmlAlgorithms(f.envelope)) << f.envelope;  // parses: well-formed
+  }
+}
+
 }  // namespace
 }  // namespace volmacht::saml

@@ -10,6 +10,7 @@
 
 #include "common/crypto.h"
 #include "http/form.h"
+#include "saml/saml_common.h"
 #include "web/login_sessions.h"
 #include "web/pages.h"
 
@@ -103,33 +104,15 @@ http::Response WithCookie(http::Response r, std::string cookie) {
   return r;
 }
 
-// A SOAP 1.1 fault for the ArtifactResolve endpoint (the provider's software reads it). The
-// text says what kind of error it was, never the details of ours (they are for the log).
+// The SAML library's SOAP Fault, as an HTTP answer.
 http::Response SoapFault(const Error& e) {
-  int status = 500;
-  std::string code = "soap:Server";
-  std::string text = "internal error";
-  switch (e.code) {
-    case ErrorCode::kInvalidArgument:
-    case ErrorCode::kRuleViolation:
-      status = 400; code = "soap:Client"; text = "the ArtifactResolve is not valid"; break;
-    case ErrorCode::kTooLarge:
-      status = 413; code = "soap:Client"; text = "the request is too large"; break;
-    case ErrorCode::kForbidden:
-      status = 403; code = "soap:Client"; text = "not allowed for this client certificate"; break;
-    case ErrorCode::kUnavailable:
-      status = 503; text = "temporarily unavailable"; break;
-    default: break;
-  }
+  saml::SoapFault f = saml::SoapFaultFor(e);
   http::Response r;
-  r.status = status;
+  r.status = f.http_status;
   r.content_type = "text/xml; charset=utf-8";
   r.headers.emplace_back("Cache-Control", "no-store");
-  r.body =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<soap:Envelope "
-      "xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><soap:Fault>"
-      "<faultcode>" + code + "</faultcode><faultstring>" + text +
-      "</faultstring></soap:Fault></soap:Body></soap:Envelope>\n";
+  r.body = std::move(f.envelope);
+  r.error_reason = std::string(e.Reason());
   return r;
 }
 
