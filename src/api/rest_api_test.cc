@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/testing/log_capture.h"
+#include "common/testing/temp_dir.h"
 #include "http/client.h"
 #include "registry/testing/map_registry.h"
 #include "dev_certs.h"
@@ -46,22 +47,7 @@ const char* const kOld = "44444444-4444-4444-8444-444444444444";  // oin1, no lo
 const char* const kNoSuchService = "99999999-9999-4999-8999-999999999999";
 
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "volmacht-api-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::volmacht::testing::TempDir;
 
 struct Reply {
   int status = 0;

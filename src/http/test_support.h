@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/testing/temp_dir.h"
 #include "http/form.h"
 
 namespace volmacht::http::testing {
@@ -30,24 +31,7 @@ inline std::string QueryParam(std::string_view url, std::string_view name) {
   return f->Get(name).value_or(std::string());
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "volmacht-http-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::volmacht::testing::TempDir;
 
 class RawConn {
  public:

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/crypto.h"
+#include "common/testing/temp_dir.h"
 #include "http/form.h"
 #include "http/syntax.h"
 #include "oidc/jose.h"
@@ -42,22 +43,7 @@ constexpr char kService[] = "3f1a8f5e-2b7c-4d2e-9a41-6c0b7d1e2f30";
 constexpr char kAgentBsn[] = "999993653";
 constexpr char kPrincipalBsn[] = "111222333";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (std::filesystem::temp_directory_path() / "volmacht-oidc-XXXXXX").string();
-    if (::mkdtemp(t.data()) == nullptr) throw std::runtime_error("mkdtemp");
-    path_ = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::volmacht::testing::TempDir;
 
 Bsn B(const char* s) { return *Bsn::Parse(s); }
 Oin O(const char* s) { return *Oin::Parse(s); }
