@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "domain/domain_test_util.h"
+#include "registry/testing/map_registry.h"
 #include "service/mandate_service.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -48,34 +49,7 @@ inline const Uuid kS4 = U("44444444-4444-4444-8444-444444444444");  // oin1, end
 inline const Uuid kSet = U("55555555-5555-4555-8555-555555555555");  // {S1, S3}
 
 // The external person register, played by a map.
-class FakeRegistry final : public PersonRegistry {
- public:
-  Result<std::optional<Person>> Find(const Bsn& b) override {
-    std::lock_guard lock(mu_);
-    if (down_) return Fail(Error::Unavailable("BRP niet bereikbaar"));
-    auto it = people_.find(b.str());
-    if (it == people_.end()) return std::optional<Person>();
-    return std::optional<Person>(it->second);
-  }
-  void Put(Person p) {
-    std::lock_guard lock(mu_);
-    people_[p.bsn.str()] = std::move(p);
-  }
-  void SetDown(bool down) {
-    std::lock_guard lock(mu_);
-    down_ = down;
-  }
-  void Die(const Bsn& b, Date when) {
-    std::lock_guard lock(mu_);
-    people_[b.str()].deceased = true;
-    people_[b.str()].death = when;
-  }
-
- private:
-  std::mutex mu_;
-  bool down_ = false;
-  std::map<std::string, Person> people_;
-};
+using FakeRegistry = ::volmacht::testing::MapRegistry;
 
 // A Store that lets a test slip a competing change in just before the service's commit, or
 // just after it read an activation code record, as another node would.
