@@ -95,8 +95,7 @@ Result<std::optional<Uuid>> MandateService::CompleteLogin(
   }
   if (auto sent = answer(); !sent) return Fail(sent.error());
   if (mandate) {
-    RecordUse(MandateUse{*mandate, *c.provider, r.service,
-                         service_internal::UseChannel(c.channel), impl_->clock.Now()});
+    RecordUse(MandateUse{*mandate, *c.provider, r.service, c.channel, impl_->clock.Now()});
   }
   return mandate;
 }

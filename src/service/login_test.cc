@@ -137,7 +137,7 @@ TEST_F(LoginTest, CompleteRechecksAnswersAndThenRecordsTheUseWithItsChannel) {
   EXPECT_EQ(answered, 1);
   std::vector<MandateUse> uses = Uses(id);
   ASSERT_EQ(uses.size(), 1u);
-  EXPECT_EQ(uses[0].channel, "oidc");
+  EXPECT_EQ(uses[0].channel, Channel::kOidc);
   EXPECT_EQ(uses[0].provider, kOin1);
   EXPECT_EQ(uses[0].service, kS1);
 }

@@ -845,7 +845,7 @@ TEST_F(ServiceTest, UsesAreRecordedToTheMinute) {
   ASSERT_EQ(uses.size(), 2u);  // a new minute: a new use
   EXPECT_NE(uses[0].at, uses[1].at);
   // A use through another channel in the same minute is a use of its own.
-  svc_->RecordUse(MandateUse{id, kOin1, kS1, "saml", clock_.Now()});
+  svc_->RecordUse(MandateUse{id, kOin1, kS1, Channel::kSaml, clock_.Now()});
   svc_->FlushUses();
   EXPECT_EQ(store_->UsesOfMandate(id).value().size(), 3u);
 }

@@ -48,28 +48,6 @@ void Views::OnCommit(const WriteBatch& b, uint64_t seq) {
   if (seq > index.Seq()) index.SetSeq(seq);
 }
 
-std::string UseChannel(Channel ch) {
-  switch (ch) {
-    case Channel::kApi:
-      return "api";
-    case Channel::kWeb:
-      return "web";
-    case Channel::kSoap:
-      return "soap";
-    case Channel::kCounter:
-      return "counter";
-    case Channel::kSaml:
-      return "saml";
-    case Channel::kOidc:
-      return "oidc";
-    case Channel::kSystem:
-      return "system";
-    case Channel::kAdmin:
-      return "admin";
-  }
-  return "api";
-}
-
 Result<std::optional<Person>> People::Get(const Bsn& b) {
   auto it = cache_.find(b.str());
   if (it != cache_.end()) return it->second;

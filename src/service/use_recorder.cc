@@ -56,7 +56,7 @@ void UseRecorder::Start() {
 UseRecorder::Key UseRecorder::KeyOf(const MandateUse& u) {
   Key key{};
   const std::string_view fields[] = {u.mandate_id.str(), u.provider.str(), u.service.str(),
-                                     u.channel};
+                                     ChannelName(u.channel)};
   char* at = key.data();
   for (size_t i = 0; i < std::size(fields); ++i) {
     std::memcpy(at, fields[i].data(), std::min(fields[i].size(), kKeyWidths[i]));

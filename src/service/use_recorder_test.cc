@@ -57,7 +57,7 @@ MandateUse Use(int i) {
   char id[37];
   std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
   return MandateUse{*Uuid::Parse(id), *Oin::Parse("00000001001234567000"),
-                    *Uuid::Parse("11111111-1111-4111-8111-111111111111"), "api",
+                    *Uuid::Parse("11111111-1111-4111-8111-111111111111"), Channel::kApi,
                     Timestamp(std::chrono::sys_days(std::chrono::year(2026) / 3 / 10))};
 }
 

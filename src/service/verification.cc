@@ -47,7 +47,7 @@ Result<VerifyAnswer> MandateService::Verify(const Caller& c, const VerifyQuery& 
   if (!*usable) return VerifyAnswer{};
   std::optional<Uuid> id = I.views->index.Find(q.agent, q.principal, q.service, today);
   if (!id) return VerifyAnswer{};
-  RecordUse(MandateUse{*id, *c.provider, q.service, service_internal::UseChannel(c.channel), now});
+  RecordUse(MandateUse{*id, *c.provider, q.service, c.channel, now});
   return VerifyAnswer{true, id};
 }
 

@@ -57,7 +57,7 @@ struct MandateUse {
   Uuid mandate_id;
   Oin provider;
   Uuid service;
-  std::string channel;  // "api", "saml", "oidc", "soap"
+  Channel channel = Channel::kApi;  // stored as ChannelName: "API", "SAML", "OIDC", ...
   Timestamp at;
 };
 

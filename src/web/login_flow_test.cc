@@ -557,7 +557,7 @@ TEST_F(LoginFlowTest, ActingForSomeoneEndToEnd) {
   // Recorded as a use of that mandate, by this provider, over SAML.
   std::vector<MandateUse> uses = Uses(kBob1950);
   ASSERT_EQ(uses.size(), uses_before + 1);
-  EXPECT_EQ(uses.back().channel, "saml");
+  EXPECT_EQ(uses.back().channel, Channel::kSaml);
   EXPECT_EQ(uses.back().provider, O(kProviderOin));
 
   // Session reuse: the same cookie again gets nothing.
@@ -930,7 +930,7 @@ TEST_F(LoginFlowTest, OidcCodeFlowActingForSomeone) {
 
   std::vector<MandateUse> uses = Uses(kBob1962);
   ASSERT_EQ(uses.size(), uses_before + 1);
-  EXPECT_EQ(uses.back().channel, "oidc");
+  EXPECT_EQ(uses.back().channel, Channel::kOidc);
 
   // UserInfo with the access token.
   http::ClientConfig cc;

@@ -40,8 +40,6 @@ std::vector<Uuid> Ids(const std::vector<Service>& s);
 std::string NameOf(const std::optional<Person>& p);
 // The BSN of a party that is a person.
 std::optional<Bsn> PersonBsn(const std::optional<Party>& p);
-// The channel as a use record names it ("api", "saml", "oidc", ...).
-std::string UseChannel(Channel ch);
 // An error with one InvalidParam.
 std::unexpected<Error> Param(ErrorCode code, std::string name, std::string pcode,
                              std::string reason);

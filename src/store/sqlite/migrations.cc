@@ -159,8 +159,14 @@ CREATE INDEX mandate_uses_by_mandate ON mandate_uses(mandate_id, at);
 
 }  // namespace
 
+// v3: use records name their channel as events do (ChannelName: "API", "SAML", "OIDC"); they
+// were written in lower case.
+constexpr std::string_view kV3 = R"sql(
+UPDATE mandate_uses SET channel = upper(channel);
+)sql";
+
 const std::vector<std::string_view>& Migrations() {
-  static const std::vector<std::string_view> kAll = {kV1, kV2};
+  static const std::vector<std::string_view> kAll = {kV1, kV2, kV3};
   return kAll;
 }
 

@@ -816,7 +816,7 @@ Result<uint64_t> SqliteStore::ApplyJob(const Job& job, Timestamp now) {
     auto st = c.Prepare(kInsertUse);
     if (!st) return Fail(st.error());
     st->BindText(1, u.mandate_id.str()).BindText(2, u.provider.str());
-    st->BindText(3, u.service.str()).BindText(4, u.channel).BindInt(5, Micros(u.at));
+    st->BindText(3, u.service.str()).BindText(4, std::string(ChannelName(u.channel))).BindInt(5, Micros(u.at));
     if (auto r = st->Run(); !r) return Fail(r.error());
   }
   return last_seq;
@@ -1149,7 +1149,9 @@ Result<std::vector<MandateUse>> SqliteStore::UsesOfMandate(const Uuid& id) {
     if (!oin) return Fail(oin.error());
     auto service = ReadUuid(*st, 1);
     if (!service) return Fail(service.error());
-    out.push_back(MandateUse{id, *oin, *service, st->Text(2), FromMicros(st->Int(3))});
+    Result<Channel> channel = ParseChannel(st->Text(2));
+    if (!channel) return Fail(Error::Internal("unknown channel in mandate_uses"));
+    out.push_back(MandateUse{id, *oin, *service, *channel, FromMicros(st->Int(3))});
   }
   return out;
 }

@@ -882,9 +882,9 @@ TEST_F(StoreTest, RecordUses) {
   Open();
   ASSERT_TRUE(store_->RecordUses({}));
   std::vector<MandateUse> uses = {
-      {MakeUuid(1), MakeOin(1), MakeUuid(1001), "saml", At(20)},
-      {MakeUuid(1), MakeOin(2), MakeUuid(1003), "api", At(10)},
-      {MakeUuid(2), MakeOin(1), MakeUuid(1001), "oidc", At(15)},
+      {MakeUuid(1), MakeOin(1), MakeUuid(1001), Channel::kSaml, At(20)},
+      {MakeUuid(1), MakeOin(2), MakeUuid(1003), Channel::kApi, At(10)},
+      {MakeUuid(2), MakeOin(1), MakeUuid(1001), Channel::kOidc, At(15)},
   };
   ASSERT_TRUE(store_->RecordUses(uses));
   auto got = store_->UsesOfMandate(MakeUuid(1));
@@ -893,9 +893,9 @@ TEST_F(StoreTest, RecordUses) {
   EXPECT_EQ((*got)[0].mandate_id, MakeUuid(1));
   EXPECT_EQ((*got)[0].provider, MakeOin(2));
   EXPECT_EQ((*got)[0].service, MakeUuid(1003));
-  EXPECT_EQ((*got)[0].channel, "api");
+  EXPECT_EQ((*got)[0].channel, Channel::kApi);
   EXPECT_EQ((*got)[0].at, At(10));
-  EXPECT_EQ((*got)[1].channel, "saml");
+  EXPECT_EQ((*got)[1].channel, Channel::kSaml);
   EXPECT_TRUE(store_->UsesOfMandate(MakeUuid(3))->empty());
   EXPECT_EQ(*store_->LastSeq(), 0u);  // uses are not events
 }
@@ -979,7 +979,7 @@ TEST_F(StoreTest, ObserverSeesHeadSeqForBatchesWithoutEvents) {
   WriteBatch b;
   b.providers = {MakeProvider(1)};
   ASSERT_TRUE(store_->Commit(b));
-  ASSERT_TRUE(store_->RecordUses({{MakeUuid(1), MakeOin(1), MakeUuid(2), "api", At(1)}}));
+  ASSERT_TRUE(store_->RecordUses({{MakeUuid(1), MakeOin(1), MakeUuid(2), Channel::kApi, At(1)}}));
   CommitEvents(1);
   EXPECT_EQ(seqs, (std::vector<uint64_t>{2, 3}));
 }
@@ -1428,6 +1428,29 @@ TEST_F(StoreTest, MigrationsAreIdempotentAndWalIsOn) {
   Open();
   Open();
   EXPECT_EQ(*store_->LastSeq(), 0u);
+}
+
+// Version 3: use records written in lower case by version 2 read back as the domain's
+// channels.
+TEST_F(StoreTest, UsesOfTheLowerCaseEraReadBackAsChannels) {
+  Open();
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  Exec(db, "UPDATE schema_version SET version = 2");
+  const std::string row = "'" + MakeUuid(1).str() + "', '" + MakeOin(1).str() + "', '" +
+                          MakeUuid(2).str() + "', ";
+  const std::string insert =
+      "INSERT INTO mandate_uses (mandate_id, provider, service, channel, at) VALUES (" + row +
+      "'saml', 1), (" + row + "'oidc', 2)";
+  Exec(db, insert.c_str());
+  sqlite3_close(db);
+  Open();
+  auto got = store_->UsesOfMandate(MakeUuid(1));
+  ASSERT_TRUE(got) << got.error().message;
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].channel, Channel::kSaml);
+  EXPECT_EQ((*got)[1].channel, Channel::kOidc);
 }
 
 TEST_F(StoreTest, RefusesANewerSchema) {
